@@ -1,0 +1,270 @@
+// Package layout reads report layouts (reports/*.yaml): what a report shows
+// to whom. queries/ says what is computed; a layout says which indicators a
+// workbook and a dashboard show, in which order, with which tables and
+// charts, and which are headline figures.
+package layout
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"rrstat/internal/indicator"
+)
+
+// ChartKinds are the chart kinds a layout may ask for.
+var ChartKinds = []string{"bar", "column", "line"}
+
+// Layout is one parsed report layout.
+type Layout struct {
+	File     string   // the file it came from (for messages and the About sheet)
+	Title    string   // report title
+	Headline []string // indicator ids shown on the Summary sheet and atop the dashboard
+	Items    []Item   // the indicators shown, in order, one sheet each
+	Sheets   Sheets   // which fixed sheets the workbook has
+}
+
+// Sheets switches the workbook's fixed sheets. Summary is always first.
+type Sheets struct {
+	Indicators  bool // one sheet per item
+	Definitions bool
+	DataQuality bool
+	About       bool // always true for a donor report: it states the rule and k
+}
+
+// Item is one indicator as a layout shows it.
+type Item struct {
+	ID     string
+	Title  string   // sheet title and chart title (at most 31 characters, Excel's limit)
+	Tables []string // disaggregations to tabulate, in order ("total" is always shown)
+	Chart  Chart
+	Line   int // line of the item in the file
+}
+
+// Chart is the chart of an item.
+type Chart struct {
+	Kind      string // one of ChartKinds
+	Dimension string // the breakdown charted: "total" or one of the item's tables
+}
+
+// ErrLayout is wrapped by every error of Parse.
+var ErrLayout = errors.New("bad report layout")
+
+// Errors lists every problem found in a layout file, each with file:line.
+type Errors []string
+
+func (e Errors) Error() string { return strings.Join(e, "\n") }
+
+// Unwrap lets errors.Is find ErrLayout.
+func (e Errors) Unwrap() error { return ErrLayout }
+
+// Parse reads a layout strictly: an unknown key, an unknown indicator id, a
+// disaggregation the indicator does not have, or a malformed value is an
+// error naming the file and line. All problems are reported at once.
+func Parse(file string, src []byte, cat indicator.Catalogue) (*Layout, error) {
+	var doc yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	if err := dec.Decode(&doc); err != nil {
+		return nil, Errors{fmt.Sprintf("%s: %v", file, err)}
+	}
+	p := &parser{file: file, cat: cat}
+	l := p.layout(&doc)
+	if len(p.errs) > 0 {
+		return nil, p.errs
+	}
+	l.File = file
+	return l, nil
+}
+
+type parser struct {
+	file string
+	cat  indicator.Catalogue
+	errs Errors
+}
+
+func (p *parser) errf(n *yaml.Node, format string, args ...any) {
+	line := 0
+	if n != nil {
+		line = n.Line
+	}
+	p.errs = append(p.errs, fmt.Sprintf("%s:%d: ", p.file, line)+fmt.Sprintf(format, args...))
+}
+
+// mapping returns the key/value pairs of a mapping node, reporting unknown
+// and duplicate keys and missing required ones.
+func (p *parser) mapping(n *yaml.Node, what string, known, required []string) map[string]*yaml.Node {
+	out := map[string]*yaml.Node{}
+	if n.Kind != yaml.MappingNode {
+		p.errf(n, "%s must be a mapping", what)
+		return out
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !slices.Contains(known, k.Value) {
+			p.errf(k, "unknown key %q in %s (known: %s)", k.Value, what, strings.Join(known, ", "))
+			continue
+		}
+		if _, dup := out[k.Value]; dup {
+			p.errf(k, "duplicate key %q in %s", k.Value, what)
+			continue
+		}
+		out[k.Value] = v
+	}
+	for _, r := range required {
+		if _, ok := out[r]; !ok {
+			p.errf(n, "%s needs the key %q", what, r)
+		}
+	}
+	return out
+}
+
+func (p *parser) str(n *yaml.Node, what string) string {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		p.errf(n, "%s must be text", what)
+		return ""
+	}
+	return strings.TrimSpace(n.Value)
+}
+
+func (p *parser) boolean(n *yaml.Node, what string) bool {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		p.errf(n, "%s must be true or false", what)
+		return false
+	}
+	return n.Value == "true"
+}
+
+func (p *parser) list(n *yaml.Node, what string) []*yaml.Node {
+	if n.Kind != yaml.SequenceNode {
+		p.errf(n, "%s must be a list", what)
+		return nil
+	}
+	return n.Content
+}
+
+func (p *parser) layout(doc *yaml.Node) *Layout {
+	l := &Layout{Sheets: Sheets{Indicators: true, Definitions: true, DataQuality: true, About: true}}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		p.errf(doc, "empty layout")
+		return l
+	}
+	top := p.mapping(doc.Content[0], "the layout", []string{"title", "headline", "indicators", "sheets"}, []string{"title", "indicators"})
+	if n, ok := top["title"]; ok {
+		l.Title = p.str(n, "title")
+	}
+	if n, ok := top["indicators"]; ok {
+		seen := map[string]bool{}
+		for _, in := range p.list(n, "indicators") {
+			it := p.item(in)
+			if it.ID != "" && seen[it.ID] {
+				p.errf(in, "indicator %s is listed twice", it.ID)
+			}
+			seen[it.ID] = true
+			l.Items = append(l.Items, it)
+		}
+		if len(l.Items) == 0 {
+			p.errf(n, "indicators must list at least one indicator")
+		}
+	}
+	if n, ok := top["headline"]; ok {
+		for _, hn := range p.list(n, "headline") {
+			id := p.str(hn, "a headline indicator")
+			switch {
+			case p.cat.Lookup(id) == nil:
+				p.errf(hn, "unknown indicator %q in headline", id)
+			case !slices.ContainsFunc(l.Items, func(it Item) bool { return it.ID == id }):
+				p.errf(hn, "headline indicator %s is not among the layout's indicators", id)
+			case slices.Contains(l.Headline, id):
+				p.errf(hn, "headline indicator %s is listed twice", id)
+			default:
+				l.Headline = append(l.Headline, id)
+			}
+		}
+	}
+	if n, ok := top["sheets"]; ok {
+		m := p.mapping(n, "sheets", []string{"indicators", "definitions", "data_quality", "about"}, nil)
+		for key, dst := range map[string]*bool{"indicators": &l.Sheets.Indicators, "definitions": &l.Sheets.Definitions, "data_quality": &l.Sheets.DataQuality, "about": &l.Sheets.About} {
+			if v, ok := m[key]; ok {
+				*dst = p.boolean(v, "sheets."+key)
+			}
+		}
+	}
+	return l
+}
+
+// invalidSheetChars are the characters Excel refuses in a sheet name.
+const invalidSheetChars = `:\/?*[]`
+
+func (p *parser) item(n *yaml.Node) Item {
+	it := Item{Line: n.Line}
+	m := p.mapping(n, "an indicator entry", []string{"id", "title", "tables", "chart"}, []string{"id", "title"})
+	var ind *indicator.Indicator
+	if v, ok := m["id"]; ok {
+		it.ID = p.str(v, "id")
+		if ind = p.cat.Lookup(it.ID); ind == nil && it.ID != "" {
+			p.errf(v, "unknown indicator %q", it.ID)
+		}
+	}
+	if v, ok := m["title"]; ok {
+		it.Title = p.str(v, "title")
+		switch {
+		case it.Title == "":
+			p.errf(v, "title is empty")
+		case len([]rune(it.Title)) > 31:
+			p.errf(v, "title %q is longer than 31 characters (Excel's limit for a sheet name)", it.Title)
+		case strings.ContainsAny(it.Title, invalidSheetChars):
+			p.errf(v, "title %q contains one of %s, which a sheet name may not", it.Title, invalidSheetChars)
+		case slices.Contains([]string{"summary", "definitions", "data quality", "about"}, strings.ToLower(it.Title)):
+			p.errf(v, "title %q is the name of a fixed sheet", it.Title)
+		}
+	}
+	if v, ok := m["tables"]; ok {
+		for _, tn := range p.list(v, "tables") {
+			d := p.str(tn, "a table dimension")
+			switch {
+			case ind != nil && !slices.Contains(ind.Disaggregations, d):
+				p.errf(tn, "%s has no disaggregation %q (it has: %s)", it.ID, d, strings.Join(ind.Disaggregations, ", "))
+			case slices.Contains(it.Tables, d):
+				p.errf(tn, "table %q is listed twice", d)
+			default:
+				it.Tables = append(it.Tables, d)
+			}
+		}
+	} else if ind != nil {
+		it.Tables = slices.Clone(ind.Disaggregations)
+	}
+	it.Chart = Chart{Kind: "bar", Dimension: "total"}
+	if len(it.Tables) > 0 {
+		it.Chart.Dimension = it.Tables[0]
+	}
+	if v, ok := m["chart"]; ok {
+		cm := p.mapping(v, "chart", []string{"kind", "dimension"}, nil)
+		if kn, ok := cm["kind"]; ok {
+			it.Chart.Kind = p.str(kn, "chart.kind")
+			if !slices.Contains(ChartKinds, it.Chart.Kind) {
+				p.errf(kn, "chart kind %q is not one of %s", it.Chart.Kind, strings.Join(ChartKinds, ", "))
+			}
+		}
+		if dn, ok := cm["dimension"]; ok {
+			it.Chart.Dimension = p.str(dn, "chart.dimension")
+			if it.Chart.Dimension != "total" && !slices.Contains(it.Tables, it.Chart.Dimension) {
+				p.errf(dn, "chart dimension %q is not among the item's tables", it.Chart.Dimension)
+			}
+		}
+	}
+	return it
+}
+
+// Lookup returns the item for an indicator id, or nil.
+func (l *Layout) Lookup(id string) *Item {
+	for i := range l.Items {
+		if l.Items[i].ID == id {
+			return &l.Items[i]
+		}
+	}
+	return nil
+}
