@@ -1,0 +1,176 @@
+package duckdb
+
+import (
+	"fmt"
+	"strings"
+
+	"rrstat/internal/export"
+)
+
+// This file turns the data contract (internal/export) into SQL: one typed
+// expression per column and, per table, the ordered list of row rules. The
+// loader evaluates them set-wise in DuckDB: a row's _reject is the number
+// of the first rule it breaks, in the column order of the contract.
+
+// check is one row rule: cond is true when a row breaks it.
+type check struct {
+	column string
+	cond   string
+	reason string
+}
+
+// helperMacros are created on the load connection. rr_txt trims a cell and
+// makes an empty one missing; rr_date reads both date forms, allowing a
+// time part only when it is exactly midnight; rr_num normalises a decimal
+// comma.
+var helperMacros = []string{
+	`CREATE OR REPLACE TEMP MACRO rr_txt(s) AS nullif(trim(s, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || chr(160) || chr(65279)), '')`,
+	`CREATE OR REPLACE TEMP MACRO rr_midnight(s) AS
+	    s IS NULL OR regexp_full_match(s, '([ T]00:00(:00(\.0+)?)?)?(Z|[+-]00(:?00)?)?')`,
+	`CREATE OR REPLACE TEMP MACRO rr_date(s) AS CASE
+	    WHEN length(s) = 10 AND s[5] = '-' AND s[8] = '-' AND regexp_full_match(s, '[0-9]{4}-[0-9]{2}-[0-9]{2}')
+	        THEN try_cast(s AS DATE)
+	    WHEN regexp_matches(s, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}')
+	         AND rr_midnight(regexp_replace(s, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}', ''))
+	        THEN try_strptime(regexp_extract(s, '^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}'), '%Y-%m-%d')::DATE
+	    WHEN regexp_matches(s, '^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}')
+	         AND rr_midnight(regexp_replace(s, '^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}', ''))
+	        THEN try_strptime(regexp_extract(s, '^[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}'), '%d.%m.%Y')::DATE
+	    END`,
+	`CREATE OR REPLACE TEMP MACRO rr_num(s) AS replace(s, ',', '.')`,
+	`CREATE OR REPLACE TEMP MACRO rr_decimal_ok(s) AS
+	    regexp_full_match(rr_num(s), '[+-]?([0-9]+(\.[0-9]{0,6})?|\.[0-9]{1,6})')`,
+}
+
+// sqlList writes a list of constants as SQL string literals.
+func sqlList(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = sqlString(v)
+	}
+	return strings.Join(q, ", ")
+}
+
+// sqlString writes a constant as an SQL string literal. It is used only for
+// the contract's own constants (code lists, words), never for data.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// boolNorm lower-cases a boolean word and turns every accepted apostrophe into '.
+func boolNorm(r string) string {
+	e := "lower(" + r + ")"
+	for _, a := range export.Apostrophes {
+		e = fmt.Sprintf("replace(%s, %s, '''')", e, sqlString(a))
+	}
+	return e
+}
+
+// typed returns the SQL of a column's typed value from its raw text r.
+func typed(c export.Column, r string) string {
+	switch c.Type {
+	case export.Country:
+		return "upper(" + r + ")"
+	case export.Region:
+		return fmt.Sprintf("CASE WHEN lower(%s) = 'unknown' THEN NULL ELSE nfc_normalize(%s) END", r, r)
+	case export.Sex:
+		return fmt.Sprintf("CASE WHEN lower(%s) IN (%s) THEN 'F' WHEN lower(%s) IN (%s) THEN 'M' END",
+			r, sqlList(export.FemaleWords), r, sqlList(export.MaleWords))
+	case export.Integer:
+		return fmt.Sprintf("CASE WHEN regexp_full_match(%s, '[0-9]{1,9}(\\.0*)?') THEN CAST(regexp_extract(%s, '^[0-9]+') AS INTEGER) END", r, r)
+	case export.Date:
+		return "rr_date(" + r + ")"
+	case export.Decimal01:
+		return fmt.Sprintf("CASE WHEN rr_decimal_ok(%s) THEN try_cast(rr_num(%s) AS DECIMAL(18, 6)) END", r, r)
+	case export.Bool:
+		n := boolNorm(r)
+		return fmt.Sprintf("CASE WHEN %s IN (%s) THEN true WHEN %s IN (%s) THEN false END",
+			n, sqlList(export.TrueWords), n, sqlList(export.FalseWords))
+	case export.Code:
+		return "lower(" + r + ")"
+	}
+	return r
+}
+
+// store returns the SQL of the value stored for a column from its typed
+// value t (a decimal is stored in the contract's range type).
+func storeExpr(c export.Column, t string) string {
+	if c.Type == export.Decimal01 {
+		return "try_cast(" + t + " AS DECIMAL(7, 6))"
+	}
+	return t
+}
+
+// columnChecks returns the generic rules of a column: presence, form and
+// range. Rules that involve other columns or tables are added by
+// tableChecks around them.
+func columnChecks(c export.Column, r, t string) []check {
+	var out []check
+	add := func(cond, reason string) { out = append(out, check{c.Name, cond, reason}) }
+	if c.Required {
+		add(r+" IS NULL", export.ReasonMissing)
+	}
+	switch c.Type {
+	case export.PersonID:
+		add(fmt.Sprintf("%s IS NOT NULL AND NOT regexp_full_match(%s, '[A-Za-z0-9_-]{1,64}')", r, r), export.ReasonPersonID)
+	case export.Country:
+		add(fmt.Sprintf("%s IS NOT NULL AND %s NOT IN (%s)", r, t, sqlList(export.CountryCodes())), export.ReasonCountry)
+	case export.Sex:
+		add(fmt.Sprintf("%s IS NOT NULL AND %s IS NULL", r, t), export.ReasonSex)
+	case export.Integer:
+		add(fmt.Sprintf("%s IS NOT NULL AND %s IS NULL", r, t), export.ReasonInteger)
+	case export.Date:
+		add(fmt.Sprintf("%s IS NOT NULL AND %s IS NULL", r, t), export.ReasonDate)
+		add(fmt.Sprintf("%s > $today::DATE", t), export.ReasonFuture)
+	case export.Decimal01:
+		add(fmt.Sprintf("%s IS NOT NULL AND %s IS NULL", r, t), export.ReasonDecimal)
+		add(fmt.Sprintf("%s < 0 OR %s > 1", t, t), export.ReasonRange01)
+	case export.Bool:
+		add(fmt.Sprintf("%s IS NOT NULL AND %s IS NULL", r, t), export.ReasonBool)
+	case export.Code:
+		add(fmt.Sprintf("%s IS NOT NULL AND %s NOT IN (%s)", t, t, sqlList(c.Codes)), export.ReasonCode(&c))
+	}
+	return out
+}
+
+// rawName and typedName are the names of a column's raw and typed values
+// inside the load query.
+func rawName(col string) string   { return "r_" + col }
+func typedName(col string) string { return "t_" + col }
+
+// tableChecks returns the ordered row rules of a table. For child tables
+// p_known, p_ok and p_return_date come from the join with the loaded
+// persons.
+func tableChecks(t *export.Table) []check {
+	var out []check
+	for _, c := range t.Columns {
+		r, tv := rawName(c.Name), typedName(c.Name)
+		switch {
+		case t.Name == export.Returnees && c.Name == "birth_year":
+			out = append(out, columnChecks(c, r, tv)...)
+			out = append(out, check{c.Name,
+				fmt.Sprintf("%s < 1900 OR %s > coalesce(year(t_return_date), year($today::DATE))", tv, tv),
+				export.ReasonBirthYear})
+		case t.Name == export.Returnees && c.Name == "case_closed_date":
+			out = append(out,
+				check{c.Name, "t_case_status = 'closed' AND " + r + " IS NULL", export.ReasonClosedDate},
+				check{c.Name, "t_case_status = 'open' AND " + r + " IS NOT NULL", export.ReasonOpenDate})
+			out = append(out, columnChecks(c, r, tv)...)
+			out = append(out, check{c.Name, tv + " < t_return_date", export.ReasonClosedBefore})
+		case t.Name == export.Returnees && c.Name == "closure_reason":
+			out = append(out,
+				check{c.Name, "t_case_status = 'closed' AND " + r + " IS NULL", export.ReasonClosureReason},
+				check{c.Name, "t_case_status = 'open' AND " + r + " IS NOT NULL", export.ReasonOpenReason})
+			out = append(out, columnChecks(c, r, tv)...)
+		case t.Name != export.Returnees && c.Name == "person_id":
+			out = append(out, columnChecks(c, r, tv)...)
+			out = append(out,
+				check{c.Name, "NOT p_known", export.ReasonUnknownPerson},
+				check{c.Name, "NOT p_ok", export.ReasonRejectedPerson})
+		case t.Name != export.Returnees && c.Type == export.Date:
+			out = append(out, columnChecks(c, r, tv)...)
+			out = append(out, check{c.Name, tv + " < p_return_date", export.ReasonBeforeReturn})
+		default:
+			out = append(out, columnChecks(c, r, tv)...)
+		}
+	}
+	return out
+}

@@ -1,0 +1,203 @@
+// Package duckdb is everything that talks to DuckDB: the store file, the
+// validated load of exports into snapshots, and the indicator queries.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	_ "embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// ErrInUse is returned when another process holds the store.
+var ErrInUse = errors.New("store in use")
+
+// ErrNoStore is returned when a read-only open finds no store file.
+var ErrNoStore = errors.New("no store")
+
+//go:embed schema.sql
+var schemaSQL string
+
+// schemaVersion is recorded in the store; a store of another version is refused.
+const schemaVersion = "1"
+
+// Store is an open store file.
+type Store struct {
+	DB       *sql.DB
+	Path     string
+	ReadOnly bool
+}
+
+// Options control Open.
+type Options struct {
+	ReadOnly bool
+	// MemoryLimit caps DuckDB's memory ("1GB"); empty leaves DuckDB's default.
+	MemoryLimit string
+	// Threads caps DuckDB's threads; 0 leaves the default (one per core).
+	Threads int
+	// Lockdown turns off DuckDB's access to the file system and locks the
+	// configuration once the store is set up (the HTTP service uses it).
+	Lockdown bool
+}
+
+// settings applied to every connection: no extension is ever installed or
+// loaded from the network, and dates never shift with the machine's time
+// zone.
+var settings = []string{
+	"SET autoinstall_known_extensions = false",
+	"SET autoload_known_extensions = false",
+	"SET TimeZone = 'UTC'",
+}
+
+// Open opens (creating when absent, unless read-only) the store at path.
+// A store held by another process gives an error wrapping ErrInUse that
+// says so in plain words.
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.ReadOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("%w: %s does not exist; load an export first (rrstat load)", ErrNoStore, path)
+		}
+	}
+	q := url.Values{}
+	q.Set("autoinstall_known_extensions", "false")
+	q.Set("autoload_known_extensions", "false")
+	if opt.ReadOnly {
+		q.Set("access_mode", "read_only")
+	}
+	if opt.Threads > 0 {
+		q.Set("threads", fmt.Sprint(opt.Threads))
+	}
+	if opt.MemoryLimit != "" {
+		q.Set("memory_limit", opt.MemoryLimit)
+	}
+	dsn := path + "?" + q.Encode()
+	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		for _, s := range settings {
+			if _, err := execer.ExecContext(ctx, s, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, friendlyOpenError(path, err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, friendlyOpenError(path, err)
+	}
+	s := &Store{DB: db, Path: path, ReadOnly: opt.ReadOnly}
+	if !opt.ReadOnly {
+		if err := s.migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	} else if err := s.checkVersion(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if opt.Lockdown {
+		for _, stmt := range []string{"SET enable_external_access = false", "SET lock_configuration = true"} {
+			if _, err := db.ExecContext(ctx, stmt); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("lock down store: %w", err)
+			}
+		}
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.DB.Close() }
+
+var rePID = regexp.MustCompile(`PID (\d+)`)
+
+// friendlyOpenError turns DuckDB's lock conflict into a message a
+// programme officer understands, and hides the driver's details otherwise.
+func friendlyOpenError(path string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") {
+		who := "another process"
+		if m := rePID.FindStringSubmatch(msg); m != nil {
+			who = "another process (PID " + m[1] + ")"
+		}
+		return fmt.Errorf("%w: the store %s is in use by %s, for example a load or the rrstat service; wait until it has finished, or stop it, and try again", ErrInUse, path, who)
+	}
+	if strings.Contains(msg, "not a valid DuckDB database file") || strings.Contains(msg, "database file") {
+		return fmt.Errorf("open store %s: not an rrstat store (DuckDB file): %v", path, firstLine(msg))
+	}
+	return fmt.Errorf("open store %s: %v", path, firstLine(msg))
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	tx, err := s.DB.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, stmt := range splitSQL(schemaSQL) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create store schema: %w", err)
+		}
+	}
+	var v string
+	err = tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if _, err := tx.ExecContext(ctx, "INSERT INTO meta VALUES ('schema_version', ?)", schemaVersion); err != nil {
+			return err
+		}
+	case err != nil:
+		return err
+	case v != schemaVersion:
+		return fmt.Errorf("store %s has schema version %s; this rrstat reads version %s", s.Path, v, schemaVersion)
+	}
+	return tx.Commit()
+}
+
+func (s *Store) checkVersion(ctx context.Context) error {
+	var v string
+	if err := s.DB.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v); err != nil {
+		return fmt.Errorf("store %s is not an rrstat store", s.Path)
+	}
+	if v != schemaVersion {
+		return fmt.Errorf("store %s has schema version %s; this rrstat reads version %s", s.Path, v, schemaVersion)
+	}
+	return nil
+}
+
+// splitSQL splits a script of statements separated by ";" at line ends.
+func splitSQL(script string) []string {
+	var out []string
+	for _, s := range strings.Split(script, ";\n") {
+		if s = strings.TrimSpace(s); s != "" && !isComment(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func isComment(s string) bool {
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "--") {
+			return false
+		}
+	}
+	return true
+}

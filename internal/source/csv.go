@@ -1,0 +1,287 @@
+package source
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"unicode/utf8"
+
+	"rrstat/internal/export"
+)
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// Malformed is a CSV record that cannot be read as a row: wrong number of
+// fields or broken quoting. It is rejected with its line.
+type Malformed struct {
+	Ord    int64 // 1-based record number among the data records
+	Line   int64
+	Reason string
+}
+
+// CSVScan is what a pass over a CSV file found: the dialect, the header,
+// the number of data records and where each starts. The loader reads the
+// file with DuckDB using exactly this dialect and reconciles its row count
+// with Records, so that no row can be lost silently.
+type CSVScan struct {
+	Delim      byte
+	Header     []string
+	HeaderLine int64 // the physical line of the header (1 unless blank lines precede it)
+	Records    int64 // data records (blank lines are not records)
+	MaxFields  int   // the most fields in any record (the header included)
+	// Regular is true when every record has as many fields as the header
+	// and quoting is well formed; DuckDB then reads it in its fast mode.
+	Regular bool
+	// QuotedNewlines is true when a quoted field spans lines.
+	QuotedNewlines bool
+	Malformed      []Malformed
+	// breaks maps record numbers to lines where they stop being ord+1:
+	// line(ord) = ord + offset of the last break at or before ord.
+	breaks    []lineBreak
+	curOffset int64
+}
+
+type lineBreak struct {
+	ord    int64
+	offset int64
+}
+
+// Line returns the physical line (header = 1) on which data record ord
+// (1-based) starts.
+func (s *CSVScan) Line(ord int64) int64 {
+	i := sort.Search(len(s.breaks), func(i int) bool { return s.breaks[i].ord > ord })
+	if i == 0 {
+		return ord + 1
+	}
+	return ord + s.breaks[i-1].offset
+}
+
+// errNotUTF8 is returned by scanCSV for invalid UTF-8 at a byte offset.
+type errNotUTF8 struct{ offset int64 }
+
+func (e errNotUTF8) Error() string { return fmt.Sprintf("not valid UTF-8 at byte %d", e.offset) }
+
+// scanCSV reads a UTF-8 CSV file once: it checks the encoding, detects the
+// delimiter from the header line, and finds every record's start line and
+// field count with RFC 4180 quoting. The quote rules follow DuckDB's reader
+// (a quote opens a quoted field only as its first character) so that both
+// agree on where records start; the loader checks that they do.
+func scanCSV(path string) (*CSVScan, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	sc := &CSVScan{Regular: true}
+	var (
+		offset int64 // file offset of the current line
+		line   int64 // physical line number of the current line
+		acc    []byte
+		st     recState
+	)
+	for {
+		chunk, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			acc = append(acc, chunk...)
+			continue
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		l := chunk
+		if len(acc) > 0 {
+			acc = append(acc, chunk...)
+			l = acc
+		}
+		if len(l) > 0 {
+			line++
+			if line == 1 && bytes.HasPrefix(l, utf8BOM) {
+				l = l[3:]
+				offset += 3
+			}
+			if !utf8.Valid(l) {
+				return nil, errNotUTF8{offset + int64(firstInvalid(l))}
+			}
+			if sc.Header == nil && !st.open {
+				if isBlank(l) { // blank lines before the header are skipped
+					offset += int64(len(l))
+					acc = acc[:0]
+					if err == io.EOF {
+						break
+					}
+					continue
+				}
+				sc.Delim = detectDelim(l)
+				st.delim = sc.Delim
+			}
+			sc.feed(&st, l, line)
+			offset += int64(len(l))
+		}
+		acc = acc[:0]
+		if err == io.EOF {
+			break
+		}
+	}
+	if st.open { // the file ended inside a quoted field
+		st.bad = "unterminated quoted field"
+		sc.finish(&st)
+	}
+	return sc, nil // a 0-byte or blank file has no header
+}
+
+// recState is the state of the record being read.
+type recState struct {
+	delim     byte
+	open      bool // a record has started and not ended
+	inQuote   bool
+	fields    int
+	startLine int64
+	bad       string
+	afterQ    bool // just after a closing quote
+	fieldBuf  []byte
+	collect   bool // collecting field values (header only)
+	values    []string
+}
+
+// feed consumes one physical line (with its newline, if any).
+func (sc *CSVScan) feed(st *recState, l []byte, line int64) {
+	if !st.open {
+		if isBlank(l) {
+			return
+		}
+		st.open, st.fields, st.startLine, st.bad, st.afterQ = true, 1, line, "", false
+		st.collect = sc.Header == nil
+		st.values, st.fieldBuf = st.values[:0], st.fieldBuf[:0]
+		// Fast path: a line without quotes is one whole record.
+		if !st.collect && bytes.IndexByte(l, '"') < 0 {
+			st.fields += bytes.Count(l, []byte{st.delim})
+			sc.finish(st)
+			return
+		}
+	}
+	atStart := len(st.fieldBuf) == 0 && !st.inQuote && !st.afterQ
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		if st.inQuote {
+			if c == '"' {
+				if i+1 < len(l) && l[i+1] == '"' {
+					st.fieldBuf = append(st.fieldBuf, '"')
+					i++
+					continue
+				}
+				st.inQuote, st.afterQ = false, true
+				continue
+			}
+			if c == '\n' {
+				sc.QuotedNewlines = true
+			}
+			st.fieldBuf = append(st.fieldBuf, c)
+			continue
+		}
+		switch {
+		case c == st.delim:
+			st.endField()
+			st.fields++
+			atStart = true
+			continue
+		case c == '\n' || (c == '\r' && i+1 < len(l) && l[i+1] == '\n') || (c == '\r' && i+1 == len(l)):
+			st.endField()
+			sc.finish(st)
+			return
+		case c == '"' && atStart:
+			st.inQuote = true
+		case st.afterQ:
+			if c != ' ' && c != '\t' {
+				st.bad = "text after a closing quote"
+			}
+		default:
+			st.fieldBuf = append(st.fieldBuf, c)
+		}
+		atStart = false
+	}
+	if !st.inQuote { // last line of the file without a newline
+		st.endField()
+		sc.finish(st)
+	}
+}
+
+func (st *recState) endField() {
+	if st.collect {
+		st.values = append(st.values, string(st.fieldBuf))
+	}
+	st.fieldBuf = st.fieldBuf[:0]
+	st.afterQ = false
+}
+
+// finish ends the current record.
+func (sc *CSVScan) finish(st *recState) {
+	st.open = false
+	st.inQuote = false
+	if sc.Header == nil {
+		sc.Header = append([]string(nil), st.values...)
+		sc.HeaderLine = st.startLine
+		sc.MaxFields = len(sc.Header)
+		sc.curOffset = 1
+		return
+	}
+	sc.Records++
+	ord := sc.Records
+	if off := st.startLine - ord; off != sc.curOffset {
+		sc.breaks = append(sc.breaks, lineBreak{ord, off})
+		sc.curOffset = off
+	}
+	if st.fields > sc.MaxFields {
+		sc.MaxFields = st.fields
+	}
+	switch {
+	case st.bad != "":
+		sc.Malformed = append(sc.Malformed, Malformed{ord, st.startLine, export.ReasonMalformed + ": " + st.bad})
+		sc.Regular = false
+	case st.fields != len(sc.Header):
+		sc.Malformed = append(sc.Malformed, Malformed{ord, st.startLine,
+			fmt.Sprintf("%s: %d fields, the header has %d", export.ReasonMalformed, st.fields, len(sc.Header))})
+		sc.Regular = false
+	}
+}
+
+func isBlank(l []byte) bool {
+	return len(l) == 0 || (len(l) == 1 && (l[0] == '\n' || l[0] == '\r')) || (len(l) == 2 && l[0] == '\r' && l[1] == '\n')
+}
+
+// detectDelim picks ',', ';' or tab: the one found most often outside quotes
+// in the header line (',' when none is).
+func detectDelim(l []byte) byte {
+	counts := map[byte]int{}
+	in := false
+	for _, c := range l {
+		switch {
+		case c == '"':
+			in = !in
+		case !in && (c == ',' || c == ';' || c == '\t'):
+			counts[c]++
+		}
+	}
+	best := byte(',')
+	for _, d := range []byte{',', ';', '\t'} {
+		if counts[d] > counts[best] {
+			best = d
+		}
+	}
+	return best
+}
+
+func firstInvalid(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}

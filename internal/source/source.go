@@ -1,0 +1,434 @@
+// Package source opens an export as the data contract allows it to arrive
+// (a folder of CSV or Parquet files, a .zip of them, or an .xlsx workbook)
+// and prepares each table for the loader: the file DuckDB will read (always
+// UTF-8), the dialect and header, where every record starts, and the
+// export's content hash. Nothing here touches the store.
+package source
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
+	"rrstat/internal/export"
+)
+
+// Format is how a table arrives.
+type Format int
+
+// Formats.
+const (
+	CSV Format = iota
+	Parquet
+	Sheet // a sheet of an .xlsx workbook, already read into Records
+)
+
+// Encodings accepted by --encoding.
+const (
+	UTF8   = "utf-8"
+	UTF16  = "utf-16"
+	CP1251 = "windows-1251"
+)
+
+// NormalizeEncoding returns the canonical name of an --encoding value, or
+// an error listing the accepted ones.
+func NormalizeEncoding(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "utf-8", "utf8":
+		return UTF8, nil
+	case "utf-16", "utf16":
+		return UTF16, nil
+	case "windows-1251", "cp1251", "windows1251":
+		return CP1251, nil
+	}
+	return "", fmt.Errorf("unknown encoding %q: use utf-8, utf-16 or windows-1251 (cp1251)", s)
+}
+
+// Limits bound what an upload may unpack to (http.md); zero means no limit.
+type Limits struct {
+	MaxUnpackedBytes int64
+	MaxEntries       int
+}
+
+// ErrTooLarge is wrapped when an archive breaks a Limit.
+var ErrTooLarge = errors.New("export too large")
+
+// Options control Open.
+type Options struct {
+	Encoding    string   // UTF8 (default), UTF16 or CP1251
+	DropColumns []string // direct-identifier columns the user chose to drop
+	TempDir     string   // where converted and unpacked files go (default os.TempDir)
+	Limits      Limits
+}
+
+// Table is one table of an export, ready to load.
+type Table struct {
+	Schema *export.Table
+	File   string // the name shown in rejects: "services.csv", or the sheet name in a workbook
+	Format Format
+	Path   string // CSV (UTF-8) or Parquet file DuckDB reads
+	// Header lists the file's column names in file order and Index maps the
+	// schema's columns to positions in it (Parquet: the name in Header).
+	Header []string
+	Index  map[string]int
+	// CSV: the dialect and record positions found by a pass over the file.
+	Scan *CSVScan
+	// Sheet: the rows of the sheet (Records[i] is data record i+1), their
+	// sheet row numbers, and rows that could not be read.
+	Records  [][]string
+	RowLines []int64
+	// Parquet: the column types DuckDB reports, in Header order.
+	ParquetTypes []string
+	// Bytes is the size of the table's source file (for progress).
+	Bytes int64
+}
+
+// Rows returns the number of data records the source holds (Parquet: not
+// known before DuckDB reads it, -1).
+func (t *Table) Rows() int64 {
+	switch t.Format {
+	case CSV:
+		return t.Scan.Records
+	case Sheet:
+		return int64(len(t.Records))
+	}
+	return -1
+}
+
+// Size returns the table's source size in bytes (at least 1).
+func (t *Table) Size() int64 { return max(t.Bytes, 1) }
+
+// Line returns the line (CSV physical line, sheet row, Parquet row + 1) of
+// data record ord (1-based).
+func (t *Table) Line(ord int64) int64 {
+	switch t.Format {
+	case CSV:
+		return t.Scan.Line(ord)
+	case Sheet:
+		if ord >= 1 && int(ord) <= len(t.RowLines) {
+			return t.RowLines[ord-1]
+		}
+	}
+	return ord + 1
+}
+
+// Export is an opened export.
+type Export struct {
+	Path          string
+	ContentSHA256 string
+	Tables        map[string]*Table // by table name; absent tables are missing
+	Warnings      []string
+	tmp           string // temporary folder removed by Close
+}
+
+// Close removes the temporary files of the export.
+func (e *Export) Close() error {
+	if e.tmp == "" {
+		return nil
+	}
+	return os.RemoveAll(e.tmp)
+}
+
+// Open prepares the export at path. Refusals (a missing required column, a
+// direct identifier, an undecodable file ...) wrap export.ErrRefused and
+// name the file. The caller must Close the export.
+func Open(path string, opt Options) (*Export, error) {
+	enc, err := NormalizeEncoding(opt.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	opt.Encoding = enc
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, export.Refusef("%s: %v", path, errors.Unwrap(err))
+	}
+	tmp, err := os.MkdirTemp(opt.TempDir, "rrstat-export-")
+	if err != nil {
+		return nil, err
+	}
+	e := &Export{Path: path, Tables: map[string]*Table{}, tmp: tmp}
+	switch kind := sniff(path, fi); kind {
+	case "dir":
+		err = e.openDir(path, opt)
+	case "zip":
+		dir := filepath.Join(tmp, "unzipped")
+		if err = unzip(path, dir, opt.Limits); err == nil {
+			root, rerr := zipRoot(dir)
+			if rerr != nil {
+				err = export.Refusef("%s: %v", filepath.Base(path), rerr)
+			} else {
+				err = e.openDir(root, opt)
+			}
+		}
+	case "xlsx":
+		err = e.openWorkbook(path, opt)
+	default:
+		err = export.Refusef("%s: not an export: give a folder of CSV or Parquet files, a .zip of CSV files, or an .xlsx workbook", path)
+	}
+	if err == nil && e.Tables[export.Returnees] == nil {
+		err = export.Refusef("%s: the returnees table is missing (returnees.csv, returnees.parquet or a sheet named returnees)", path)
+	}
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// openDir finds the table files of a folder (names matched
+// case-insensitively), hashes them in table order and prepares each.
+func (e *Export) openDir(dir string, opt Options) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return export.Refusef("%s: %v", dir, err)
+	}
+	found := map[string]map[string]string{} // table -> ext -> file name
+	for _, ent := range entries {
+		if ent.IsDir() {
+			continue
+		}
+		name := ent.Name()
+		lower := strings.ToLower(name)
+		ext := filepath.Ext(lower)
+		base := strings.TrimSuffix(lower, ext)
+		if export.TableByName(base) == nil || (ext != ".csv" && ext != ".parquet") {
+			continue
+		}
+		if found[base] == nil {
+			found[base] = map[string]string{}
+		}
+		if prev, ok := found[base][ext]; ok {
+			return export.Refusef("%s: both %s and %s hold the %s table; keep one", dir, prev, name, base)
+		}
+		found[base][ext] = name
+	}
+	h := sha256.New()
+	for _, tn := range export.TableNames {
+		files := found[tn]
+		if len(files) == 2 {
+			return export.Refusef("%s: both %s and %s hold the %s table; keep one", dir, files[".csv"], files[".parquet"], tn)
+		}
+		for ext, name := range files {
+			p := filepath.Join(dir, name)
+			size, err := hashFile(h, p)
+			if err != nil {
+				return export.Refusef("%s: %v", name, err)
+			}
+			if size == 0 {
+				e.Warnings = append(e.Warnings, fmt.Sprintf("%s is empty (0 bytes): the %s table is absent", name, tn))
+				continue
+			}
+			var t *Table
+			if ext == ".csv" {
+				t, err = e.prepareCSV(tn, name, p, opt)
+			} else {
+				t = &Table{Schema: export.TableByName(tn), File: name, Format: Parquet, Path: p}
+			}
+			if err != nil {
+				return err
+			}
+			if t != nil {
+				t.Bytes = size
+				e.Tables[tn] = t
+			}
+		}
+	}
+	e.ContentSHA256 = hex.EncodeToString(h.Sum(nil))
+	return nil
+}
+
+// SetParquetHeader matches a Parquet table's column names (read by the
+// loader, which can open Parquet) to its schema.
+func (e *Export) SetParquetHeader(t *Table, names []string, drop []string) error {
+	m, err := export.MatchHeader(t.Schema, t.File, names, drop)
+	if err != nil {
+		return err
+	}
+	t.Header, t.Index = names, m.Index
+	e.Warnings = append(e.Warnings, m.Warnings...)
+	return nil
+}
+
+// prepareCSV converts a CSV file to UTF-8 when needed, scans it and matches
+// its header. A header-only file is an empty table.
+func (e *Export) prepareCSV(tn, name, path string, opt Options) (*Table, error) {
+	utf8Path, warn, err := e.toUTF8(name, path, opt.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	if warn != "" {
+		e.Warnings = append(e.Warnings, warn)
+	}
+	sc, err := scanCSV(utf8Path)
+	var nu errNotUTF8
+	if errors.As(err, &nu) {
+		return nil, export.Refusef("%s: not valid UTF-8 at byte %d; if the file is in another encoding, name it with --encoding windows-1251 or --encoding utf-16", name, nu.offset)
+	}
+	if err != nil {
+		return nil, export.Refusef("%s: %v", name, err)
+	}
+	if sc.Header == nil {
+		e.Warnings = append(e.Warnings, fmt.Sprintf("%s has no header line: the %s table is absent", name, tn))
+		return nil, nil
+	}
+	t := &Table{Schema: export.TableByName(tn), File: name, Format: CSV, Path: utf8Path, Scan: sc, Header: sc.Header}
+	m, err := export.MatchHeader(t.Schema, name, sc.Header, opt.DropColumns)
+	if err != nil {
+		return nil, err
+	}
+	t.Index = m.Index
+	e.Warnings = append(e.Warnings, m.Warnings...)
+	return t, nil
+}
+
+// toUTF8 returns the path of a UTF-8 version of the file: the file itself,
+// or a converted copy for UTF-16 (byte-order mark required) and
+// Windows-1251. A file that is valid UTF-8 with a UTF-8 byte-order mark, or
+// that contains multi-byte UTF-8 text, is read as UTF-8 whatever the option
+// says, with a warning: Windows-1251 Cyrillic is practically never valid
+// UTF-8, so this can only undo a wrong option, not misread a right one.
+func (e *Export) toUTF8(name, path, enc string) (string, string, error) {
+	if enc == UTF8 {
+		return path, "", nil
+	}
+	head := make([]byte, 4096)
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", export.Refusef("%s: %v", name, err)
+	}
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	head = head[:n]
+	isUTF16 := bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF})
+	if !isUTF16 {
+		if bytes.HasPrefix(head, utf8BOM) {
+			return path, fmt.Sprintf("%s has a UTF-8 byte-order mark: read as UTF-8, not %s", name, enc), nil
+		}
+		if ok, multi := utf8Text(path); ok && (multi || enc == UTF16) {
+			if multi {
+				return path, fmt.Sprintf("%s is valid UTF-8 text: read as UTF-8, not %s", name, enc), nil
+			}
+			return path, "", nil // plain ASCII reads the same in every encoding
+		}
+		if enc == UTF16 {
+			return "", "", export.Refusef("%s: --encoding utf-16 needs a file that starts with a byte-order mark; this one has none (save it as \"UTF-16\" or \"Unicode\" text, or as UTF-8)", name)
+		}
+	}
+	var tr transform.Transformer
+	switch {
+	case isUTF16:
+		tr = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+	case enc == CP1251:
+		tr = charmap.Windows1251.NewDecoder()
+	}
+	out := filepath.Join(e.tmp, fmt.Sprintf("%d-%s", len(e.Tables), filepath.Base(name)))
+	if err := convert(path, out, tr); err != nil {
+		return "", "", export.Refusef("%s: cannot decode as %s: %v", name, enc, err)
+	}
+	return out, "", nil
+}
+
+func convert(src, dst string, tr transform.Transformer) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, transform.NewReader(in, tr)); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// utf8Text reports whether the file is valid UTF-8 and whether it has any
+// multi-byte character, reading it in blocks.
+func utf8Text(path string) (valid, multi bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, false
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	for {
+		l, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// a very long line: fall back to checking it whole
+			rest, err2 := r.ReadBytes('\n')
+			l = append(append([]byte(nil), l...), rest...)
+			err = err2
+		}
+		if !utf8.Valid(l) {
+			return false, multi
+		}
+		if !multi && slices.ContainsFunc(l, func(c byte) bool { return c >= 0x80 }) {
+			multi = true
+		}
+		if err != nil {
+			return err == io.EOF, multi
+		}
+	}
+}
+
+func hashFile(h hash.Hash, path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return io.Copy(h, f)
+}
+
+// sniff tells a folder, a zip of files and an .xlsx workbook apart by
+// content, not by name: an upload's name cannot be trusted.
+func sniff(path string, fi os.FileInfo) string {
+	if fi.IsDir() {
+		return "dir"
+	}
+	if !hasMagic(path, []byte("PK\x03\x04")) && !hasMagic(path, []byte("PK\x05\x06")) {
+		return ""
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return "zip" // unzip reports the damage
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name == "xl/workbook.xml" {
+			return "xlsx"
+		}
+	}
+	return "zip"
+}
+
+func hasMagic(path string, magic []byte) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, len(magic))
+	if _, err := io.ReadFull(f, b); err != nil {
+		return false
+	}
+	return bytes.Equal(b, magic)
+}
