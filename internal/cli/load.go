@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"rrstat/internal/duckdb"
 	"rrstat/internal/export"
@@ -108,7 +109,11 @@ func storePath(p string) string {
 
 // loadOne opens and loads one export; every failure ends up in the summary.
 func loadOne(ctx context.Context, e *env, store *duckdb.Store, path string, f loadFlags, dry bool) *export.Summary {
+	start := time.Now()
 	ex, err := source.Open(path, source.Options{Encoding: f.encoding, DropColumns: f.drop})
+	if e.getenv("RRSTAT_TRACE") != "" {
+		fmt.Fprintf(e.stderr, "trace %7.2fs open, hash and scan %s\n", time.Since(start).Seconds(), path)
+	}
 	if err != nil {
 		return &export.Summary{Path: path, Status: export.StatusFailed, Error: plainError(err),
 			Rejects: []export.Reject{}, Warnings: []string{}}

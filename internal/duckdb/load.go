@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -39,16 +40,23 @@ type LoadOptions struct {
 // validation (too many rejects, mixed countries, no person).
 var ErrLoadFailed = errors.New("load failed")
 
-// personShift makes room for a record number inside a person key:
-// pk = snap << personShift | ord.
-const personShift = 32
-
 // Load validates the export and, unless opt.DryRun, stores it as a new
-// snapshot of its country in one transaction: either everything is stored
-// and the snapshot becomes current, or nothing changes. An export whose
-// content hash equals a current snapshot's is reported unchanged and
-// nothing is written. The returned summary is complete also when the load
-// failed (Status failed, Error set); the error then wraps
+// snapshot of its country, or changes nothing.
+//
+// The rows are read in one pass per table, straight from the source into
+// the snapshot's own tables (s<snap>_<table>), with the row rules that need
+// only the row evaluated on the way: each row's _reject is the number of the
+// first rule it breaks. That transaction commits, so that the rows' ids are
+// their record numbers; the snapshot does not exist yet. A second
+// transaction applies the rules that need the person's row and the key
+// rules, deletes rejected and merged rows, and records the snapshot and
+// makes it current. If anything fails the snapshot's tables are dropped;
+// after a crash between the two, Open drops them (they belong to no
+// snapshot and no report can see them).
+//
+// An export whose content hash equals a current snapshot's is reported
+// unchanged and nothing is written. The returned summary is complete also
+// when the load failed (Status failed, Error set); the error then wraps
 // export.ErrRefused or ErrLoadFailed, or is an internal failure.
 func (s *Store) Load(ctx context.Context, ex *source.Export, opt LoadOptions) (*export.Summary, error) {
 	if opt.Now.IsZero() {
@@ -64,8 +72,10 @@ func (s *Store) Load(ctx context.Context, ex *source.Export, opt LoadOptions) (*
 	sum := &export.Summary{Path: ex.Path, ContentSHA256: ex.ContentSHA256, Status: export.StatusFailed,
 		Rejects: []export.Reject{}, Warnings: []string{}}
 	// The export's own warnings (unknown columns ...) come first; they are
-	// complete only after the loader has read Parquet headers.
+	// complete only once the loader has read Parquet headers.
 	defer func() { sum.Warnings = append(append([]string{}, ex.Warnings...), sum.Warnings...) }()
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	conn, err := s.DB.Conn(ctx)
 	if err != nil {
 		return fail(sum, err)
@@ -77,7 +87,7 @@ func (s *Store) Load(ctx context.Context, ex *source.Export, opt LoadOptions) (*
 			return sum, err
 		}
 	}
-	l := &loader{s: s, conn: conn, ex: ex, opt: opt, sum: sum, today: opt.Now.Format("2006-01-02")}
+	l := &loader{s: s, conn: conn, ex: ex, opt: opt, sum: sum, today: opt.Now.Format("2006-01-02"), bad: map[string]map[int64]int{}}
 	for _, tn := range export.TableNames {
 		if t := ex.Tables[tn]; t != nil {
 			l.total += t.Size()
@@ -128,9 +138,14 @@ type loader struct {
 	snap  int64
 	done  int64
 	total int64
-	// keyRejects are rejects found among valid rows (duplicate keys) and
-	// merges; they are deleted from the tables with the row rejects.
+	// bad maps, per table, the record number of every rejected row to the
+	// number of the rule it broke (0: a malformed CSV record).
+	bad    map[string]map[int64]int
+	values map[string]map[int64]string // the offending value of a rejected row
+	// keyRejects are rejects found among the valid rows (duplicate keys)
+	// and merges.
 	keyRejects []keyReject
+	created    bool // the snapshot's tables exist
 }
 
 type keyReject struct {
@@ -140,12 +155,38 @@ type keyReject struct {
 	column string
 	value  string
 	reason string
-	first  int64 // the ord of the row that was kept
+	first  int64 // the record number of the row that was kept
 }
 
+// table returns the name of the snapshot's table tn.
+func (l *loader) table(tn string) string { return snapTable(l.snap, tn) }
+
+func snapTable(snap int64, tn string) string { return fmt.Sprintf("s%d_%s", snap, tn) }
+
 func (l *loader) exec(ctx context.Context, query string, args ...any) error {
+	start := time.Now()
 	_, err := l.conn.ExecContext(ctx, query, args...)
+	trace(start, query)
 	return err
+}
+
+// trace prints how long a statement took when RRSTAT_TRACE is set (for
+// profiling loads; the benchmarks report the totals).
+func trace(start time.Time, what string) {
+	if os.Getenv("RRSTAT_TRACE") == "" {
+		return
+	}
+	what = strings.Join(strings.Fields(what), " ")
+	if len(what) > 70 {
+		what = what[:70]
+	}
+	fmt.Fprintf(os.Stderr, "trace %7.2fs %s\n", time.Since(start).Seconds(), what)
+}
+
+func (l *loader) progress(stage string) {
+	if l.opt.Progress != nil {
+		l.opt.Progress(stage, l.done, l.total)
+	}
 }
 
 func (l *loader) run(ctx context.Context) (err error) {
@@ -155,13 +196,22 @@ func (l *loader) run(ctx context.Context) (err error) {
 		}
 	}
 	for _, tn := range export.TableNames {
-		t := l.ex.Tables[tn]
-		if t == nil {
-			continue
+		if t := l.ex.Tables[tn]; t != nil {
+			if err := l.prepareSource(ctx, t); err != nil {
+				return err
+			}
 		}
-		if err := l.prepareSource(ctx, t); err != nil {
-			return err
+	}
+	if err := l.conn.QueryRowContext(ctx, "SELECT nextval('snapshot_seq')").Scan(&l.snap); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil && l.created {
+			l.dropTables(context.WithoutCancel(ctx))
 		}
+	}()
+	if err := l.read(ctx); err != nil {
+		return err
 	}
 	if err := l.exec(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
@@ -171,42 +221,59 @@ func (l *loader) run(ctx context.Context) (err error) {
 			l.exec(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	if err := l.conn.QueryRowContext(ctx, "SELECT nextval('snapshot_seq')").Scan(&l.snap); err != nil {
-		return err
-	}
-	for _, tn := range export.TableNames {
-		t := l.ex.Tables[tn]
-		if t == nil {
-			continue
-		}
-		if l.opt.Progress != nil {
-			l.opt.Progress("checking "+t.File, l.done, l.total)
-		}
-		if err := l.insert(ctx, t); err != nil {
+	l.progress("checking persons and keys")
+	steps := []func(context.Context) error{l.malformed, l.personKeys, l.personChecks, l.childKeys, l.collect, l.judge}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
 			return err
 		}
-		if tn == export.Returnees {
-			if err := l.personKeys(ctx); err != nil {
-				return err
-			}
-		}
-		l.done += t.Size()
-	}
-	if err := l.childKeys(ctx); err != nil {
-		return err
-	}
-	if err := l.collect(ctx); err != nil {
-		return err
-	}
-	if err := l.judge(ctx); err != nil {
-		return err
 	}
 	if l.opt.DryRun {
 		l.sum.Status = export.StatusValid
-		return l.exec(ctx, "ROLLBACK")
+		if err := l.exec(ctx, "ROLLBACK"); err != nil {
+			return err
+		}
+		return l.dropTables(ctx)
 	}
-	if err := l.commit(ctx); err != nil {
+	return l.commit(ctx)
+}
+
+// dropTables removes the snapshot's tables (a failed or dry load).
+func (l *loader) dropTables(ctx context.Context) error {
+	var first error
+	for _, tn := range export.TableNames {
+		if err := l.exec(ctx, "DROP TABLE IF EXISTS "+l.table(tn)); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// read creates the snapshot's tables from the sources in one transaction.
+func (l *loader) read(ctx context.Context) error {
+	if err := l.exec(ctx, "BEGIN TRANSACTION"); err != nil {
 		return err
+	}
+	l.created = true
+	for _, tn := range export.TableNames {
+		t := l.ex.Tables[tn]
+		if t == nil {
+			q := fmt.Sprintf("CREATE TABLE %s AS %s", l.table(tn), l.emptySelect(export.TableByName(tn)))
+			if err := l.exec(ctx, q, sql.Named("snap", l.snap), sql.Named("today", l.today)); err != nil {
+				l.exec(ctx, "ROLLBACK")
+				return err
+			}
+			continue
+		}
+		l.progress("reading " + t.File)
+		if err := l.insert(ctx, t); err != nil {
+			l.exec(ctx, "ROLLBACK")
+			return err
+		}
+		l.done += t.Size()
+	}
+	if err := l.exec(ctx, "COMMIT"); err != nil {
+		return fmt.Errorf("store rows: %w", err)
 	}
 	return nil
 }
@@ -241,7 +308,7 @@ func (l *loader) prepareSource(ctx context.Context, t *source.Table) error {
 			cols[i] = fmt.Sprintf("c%d VARCHAR", i)
 		}
 		name := "rr_sheet_" + t.Schema.Name
-		if err := l.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (_ord BIGINT, %s)", name, strings.Join(cols, ", "))); err != nil {
+		if err := l.exec(ctx, fmt.Sprintf("CREATE OR REPLACE TEMP TABLE %s (%s)", name, strings.Join(cols, ", "))); err != nil {
 			return err
 		}
 		err := l.conn.Raw(func(dc any) error {
@@ -249,14 +316,12 @@ func (l *loader) prepareSource(ctx context.Context, t *source.Table) error {
 			if err != nil {
 				return err
 			}
-			vals := make([]driver.Value, len(t.Header)+1)
-			for i, rec := range t.Records {
-				vals[0] = int64(i + 1)
+			vals := make([]driver.Value, len(t.Header))
+			for _, rec := range t.Records {
 				for j := range t.Header {
-					if j < len(rec) {
-						vals[j+1] = rec[j]
-					} else {
-						vals[j+1] = nil
+					vals[j] = nil
+					if j < len(rec) && rec[j] != "" {
+						vals[j] = rec[j]
 					}
 				}
 				if err := a.AppendRow(vals...); err != nil {
@@ -273,18 +338,17 @@ func (l *loader) prepareSource(ctx context.Context, t *source.Table) error {
 	return nil
 }
 
-// sourceSQL returns a query yielding _ord and one trimmed raw text column
-// r_<name> per schema column (NULL for a column the file lacks).
+// sourceSQL returns a query yielding one raw text column r_<name> per
+// schema column (NULL for a column the file lacks), trimmed where the scan
+// found white space to trim, in the source's record order.
 func (l *loader) sourceSQL(t *source.Table) string {
 	var from string
 	var colExpr func(i int) string
+	trim := func(i int) bool { return true }
 	switch t.Format {
 	case source.CSV:
 		sc := t.Scan
-		n := len(sc.Header)
-		if sc.MaxFields > n {
-			n = sc.MaxFields
-		}
+		n := max(len(sc.Header), sc.MaxFields)
 		cols := make([]string, n)
 		for i := range cols {
 			cols[i] = fmt.Sprintf("'c%d': 'VARCHAR'", i)
@@ -293,7 +357,8 @@ func (l *loader) sourceSQL(t *source.Table) string {
 			"delim = " + sqlString(string(sc.Delim)), `quote = '"'`, `escape = '"'`,
 			"header = true", "auto_detect = false", "strict_mode = false",
 			"columns = {" + strings.Join(cols, ", ") + "}",
-			"max_line_size = 67108864",
+			// max_line_size is left at DuckDB's 2 MB: a larger one turns
+			// off the parallel reader.
 		}
 		if sc.HeaderLine > 1 {
 			opts = append(opts, fmt.Sprintf("skip = %d", sc.HeaderLine-1))
@@ -304,24 +369,46 @@ func (l *loader) sourceSQL(t *source.Table) string {
 				opts = append(opts, "parallel = false")
 			}
 		}
-		from = fmt.Sprintf("(SELECT row_number() OVER () AS _ord, * FROM read_csv(%s, %s))", sqlString(t.Path), strings.Join(opts, ", "))
+		from = fmt.Sprintf("read_csv(%s, %s)", sqlString(t.Path), strings.Join(opts, ", "))
 		colExpr = func(i int) string { return fmt.Sprintf("c%d", i) }
+		trim = func(i int) bool { return i < len(sc.Trim) && sc.Trim[i] }
 	case source.Sheet:
 		from = "rr_sheet_" + t.Schema.Name
 		colExpr = func(i int) string { return fmt.Sprintf("c%d", i) }
+		trim = func(int) bool { return false } // trimmed in Go
 	case source.Parquet:
-		from = fmt.Sprintf("(SELECT file_row_number + 1 AS _ord, * FROM read_parquet(%s, file_row_number = true))", sqlString(t.Path))
+		from = fmt.Sprintf("read_parquet(%s)", sqlString(t.Path))
 		colExpr = func(i int) string { return parquetText(quoteIdent(t.Header[i]), t.ParquetTypes[i]) }
+		trim = func(i int) bool { return strings.EqualFold(t.ParquetTypes[i], "VARCHAR") }
 	}
-	sel := []string{"_ord"}
+	var sel []string
 	for _, c := range t.Schema.Columns {
-		if i, ok := t.Index[c.Name]; ok {
-			sel = append(sel, fmt.Sprintf("rr_txt(%s) AS %s", colExpr(i), rawName(c.Name)))
-		} else {
+		i, ok := t.Index[c.Name]
+		switch {
+		case !ok:
 			sel = append(sel, "NULL::VARCHAR AS "+rawName(c.Name))
+		case trim(i):
+			sel = append(sel, fmt.Sprintf("rr_txt(%s) AS %s", colExpr(i), rawName(c.Name)))
+		default:
+			sel = append(sel, fmt.Sprintf("%s AS %s", colExpr(i), rawName(c.Name)))
 		}
 	}
 	return fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), from)
+}
+
+// emptySelect is the source of an absent table: no rows, the same columns.
+func (l *loader) emptySelect(t *export.Table) string {
+	empty := &source.Table{Schema: t, Format: source.Sheet, Index: map[string]int{}}
+	src := "SELECT " + strings.Join(nullColumns(t), ", ") + " WHERE false"
+	return l.readSQL(empty, src)
+}
+
+func nullColumns(t *export.Table) []string {
+	var out []string
+	for _, c := range t.Columns {
+		out = append(out, "NULL::VARCHAR AS "+rawName(c.Name))
+	}
+	return out
 }
 
 // parquetText writes a Parquet column as the text the rules read: dates as
@@ -340,69 +427,49 @@ func parquetText(col, typ string) string {
 
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-// insert loads every row of a table, valid or not, with _reject set to the
-// number of the first rule it breaks (0 for a malformed CSV record); the
-// rejected rows are deleted before commit.
-func (l *loader) insert(ctx context.Context, t *source.Table) error {
-	tn := t.Schema.Name
+// readSQL is the query that turns a source's raw text into the stored
+// typed row, its person key and the first rule (among those that need
+// only the row) that it breaks.
+func (l *loader) readSQL(t *source.Table, src string) string {
 	checks := tableChecks(t.Schema)
-	var typedCols, storeCols, cases, values []string
+	var typedCols, storeCols, cases, valueCases []string
 	for _, c := range t.Schema.Columns {
 		typedCols = append(typedCols, fmt.Sprintf("%s AS %s", typed(c, rawName(c.Name)), typedName(c.Name)))
-		storeCols = append(storeCols, c.Name)
-		values = append(values, storeExpr(c, typedName(c.Name)))
+		storeCols = append(storeCols, fmt.Sprintf("%s AS %s", storeExpr(c, typedName(c.Name)), c.Name))
 	}
-	var malformed []int64
-	if t.Format == source.CSV {
-		for _, m := range t.Scan.Malformed {
-			malformed = append(malformed, m.Ord)
-		}
-	}
-	if len(malformed) > 0 {
-		if err := l.exec(ctx, "CREATE OR REPLACE TEMP TABLE rr_malformed (ord BIGINT)"); err != nil {
-			return err
-		}
-		if err := l.appendInts(ctx, "rr_malformed", malformed); err != nil {
-			return err
-		}
-		cases = append(cases, "WHEN _ord IN (SELECT ord FROM rr_malformed) THEN 0")
-	}
-	valueCases := []string{}
 	for i, ch := range checks {
+		if ch.joined {
+			continue
+		}
 		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", ch.cond, i+1))
 		valueCases = append(valueCases, fmt.Sprintf("WHEN %d THEN %s", i+1, rawName(ch.column)))
 	}
-	rawCols := make([]string, 0, len(t.Schema.Columns))
-	for _, c := range t.Schema.Columns {
-		rawCols = append(rawCols, rawName(c.Name))
-	}
-	pk := fmt.Sprintf("$snap * %d + _ord", int64(1)<<personShift)
-	join := ""
-	personCols := ""
-	if tn != export.Returnees {
-		pk = "p_pk"
-		join = "LEFT JOIN rr_persons AS p ON p.person_id = src.r_person_id"
-		personCols = ", p.pk AS p_pk, p.return_date AS p_return_date, coalesce(p.ok, false) AS p_ok, p.person_id IS NOT NULL AS p_known"
-	}
-	q := fmt.Sprintf(`INSERT INTO %s (snap, pk, _ord, %s, _reject, _value)
-SELECT $snap, %s, _ord, %s, _reject, CASE _reject %s END
+	return fmt.Sprintf(`SELECT %s,
+    hash($snap::BIGINT, r_person_id) AS pk,
+    _reject::SMALLINT AS _reject,
+    CASE _reject %s END AS _value
 FROM (
     SELECT *, CASE %s END AS _reject
-    FROM (
-        SELECT src._ord, %s, %s%s
-        FROM (%s) AS src %s
-    )
-)`, tn, strings.Join(storeCols, ", "),
-		pk, strings.Join(values, ", "), strings.Join(valueCases, " "),
-		strings.Join(cases, "\n        "),
-		strings.Join(prefixAll("src.", rawCols), ", "), strings.Join(typedCols, ", "), personCols,
-		l.sourceSQL(t), join)
-	res, err := l.conn.ExecContext(ctx, q, sql.Named("snap", l.snap), sql.Named("today", l.today))
+    FROM (SELECT *, %s FROM (%s))
+)`, strings.Join(storeCols, ", "), strings.Join(valueCases, " "),
+		strings.Join(cases, "\n        "), strings.Join(typedCols, ", "), src)
+}
+
+// insert reads one table into the snapshot's table and reconciles the
+// number of rows read with the records the scan found.
+func (l *loader) insert(ctx context.Context, t *source.Table) error {
+	q := fmt.Sprintf("CREATE TABLE %s AS %s", l.table(t.Schema.Name), l.readSQL(t, l.sourceSQL(t)))
+	if os.Getenv("RRSTAT_TRACE") == "sql" {
+		fmt.Fprintln(os.Stderr, q)
+	}
+	start := time.Now()
+	_, err := l.conn.ExecContext(ctx, q, sql.Named("snap", l.snap), sql.Named("today", l.today))
+	trace(start, "read "+t.File)
 	if err != nil {
 		return fmt.Errorf("%s: cannot be read: %s", t.File, firstLine(err.Error()))
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
+	var n int64
+	if err := l.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+l.table(t.Schema.Name)).Scan(&n); err != nil {
 		return err
 	}
 	read := t.Rows()
@@ -410,86 +477,217 @@ FROM (
 		read = n
 	}
 	if n != read {
-		return fmt.Errorf("%w: %s: the file has %d data records but %d were read; nothing was loaded. The file may be damaged (check quoting near the end of the file)", ErrLoadFailed, t.File, read, n)
+		return fmt.Errorf("%w: %s: the file has %d data records but %d were read; nothing was loaded. The file may be damaged (check its quoting)", ErrLoadFailed, t.File, read, n)
 	}
-	l.sum.Tables.Get(tn).RowsRead = read
+	l.sum.Tables.Get(t.Schema.Name).RowsRead = read
 	return nil
 }
 
-func prefixAll(p string, s []string) []string {
-	out := make([]string, len(s))
-	for i, v := range s {
-		out[i] = p + v
+// note records a rejected row, keeping the first rule broken.
+func (l *loader) note(tn string, ord int64, code int, value string) {
+	if l.bad[tn] == nil {
+		l.bad[tn] = map[int64]int{}
+		if l.values == nil {
+			l.values = map[string]map[int64]string{}
+		}
+		l.values[tn] = map[int64]string{}
 	}
-	return out
+	if prev, ok := l.bad[tn][ord]; ok && prev <= code {
+		return
+	}
+	l.bad[tn][ord] = code
+	l.values[tn][ord] = value
 }
 
-func (l *loader) appendInts(ctx context.Context, table string, vals []int64) error {
-	return l.conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", table)
+// malformed reads the row rejects found while reading, and marks the
+// malformed CSV records (whose fields cannot be trusted) as rejected first.
+func (l *loader) malformed(ctx context.Context) error {
+	defer trace(time.Now(), "row rejects")
+	for _, tn := range export.TableNames {
+		t := l.ex.Tables[tn]
+		if t == nil {
+			continue
+		}
+		rows, err := l.conn.QueryContext(ctx, fmt.Sprintf("SELECT rowid + 1, _reject, _value FROM %s WHERE _reject IS NOT NULL", l.table(tn)))
 		if err != nil {
 			return err
 		}
-		for _, v := range vals {
-			if err := a.AppendRow(v); err != nil {
-				a.Close()
+		for rows.Next() {
+			var ord int64
+			var code int
+			var value sql.NullString
+			if err := rows.Scan(&ord, &code, &value); err != nil {
+				rows.Close()
 				return err
+			}
+			l.note(tn, ord, code, value.String)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if t.Format == source.CSV {
+			for _, m := range t.Scan.Malformed {
+				l.note(tn, m.Ord, 0, "")
+			}
+		}
+	}
+	return l.badTable(ctx)
+}
+
+// badTable writes the rejected record numbers into rr_bad (table, ord), so
+// that the key rules see only the valid rows.
+func (l *loader) badTable(ctx context.Context) error {
+	if err := l.exec(ctx, "CREATE OR REPLACE TEMP TABLE rr_bad (tbl VARCHAR, ord BIGINT)"); err != nil {
+		return err
+	}
+	return l.conn.Raw(func(dc any) error {
+		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "rr_bad")
+		if err != nil {
+			return err
+		}
+		for tn, m := range l.bad {
+			for ord := range m {
+				if err := a.AppendRow(tn, ord); err != nil {
+					a.Close()
+					return err
+				}
 			}
 		}
 		return a.Close()
 	})
 }
 
-// personKeys rejects later rows of a duplicated person_id among the valid
-// rows and builds rr_persons: every person_id of the returnees file, with
-// the key and return date of the loaded row when there is one.
+// valid is the SQL of a table's valid rows so far, with their record number.
+func (l *loader) valid(tn string) string {
+	return fmt.Sprintf(`(SELECT rowid + 1 AS ord, * FROM %s
+	    WHERE _reject IS NULL AND rowid + 1 NOT IN (SELECT ord FROM rr_bad WHERE tbl = '%s'))`, l.table(tn), tn)
+}
+
+// personKeys rejects the later rows of a person_id repeated among the
+// valid rows, and builds rr_persons: every person key of the returnees
+// file with the return date of its loaded row, and whether there is one.
 func (l *loader) personKeys(ctx context.Context) error {
-	if err := l.keyDuplicates(ctx, export.Returnees, "person_id", "person_id", export.ReasonDuplicatePerson); err != nil {
+	if err := l.keyDuplicates(ctx, export.Returnees, []string{"person_id"}, "person_id", export.ReasonDuplicatePerson); err != nil {
 		return err
 	}
-	q := `CREATE OR REPLACE TEMP TABLE rr_persons AS
-SELECT person_id,
-       any_value(pk) FILTER (WHERE kept) AS pk,
-       any_value(return_date) FILTER (WHERE kept) AS return_date,
-       bool_or(kept) AS ok
-FROM (
-    SELECT r.person_id, r.pk, r.return_date,
-           r._reject IS NULL AND d.ord IS NULL AS kept
-    FROM returnees AS r
-    LEFT JOIN rr_dups_returnees AS d ON d.ord = r._ord
-    WHERE r.snap = $snap AND r.person_id IS NOT NULL
-)
-GROUP BY person_id`
-	return l.exec(ctx, q, sql.Named("snap", l.snap))
+	if err := l.badTable(ctx); err != nil {
+		return err
+	}
+	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE rr_persons AS
+SELECT r.pk, r.person_id,
+       any_value(r.return_date) FILTER (WHERE v.ord IS NOT NULL) AS return_date,
+       bool_or(v.ord IS NOT NULL) AS ok
+FROM (SELECT rowid + 1 AS ord, pk, person_id, return_date FROM %s WHERE person_id IS NOT NULL) AS r
+LEFT JOIN %s AS v ON v.ord = r.ord
+GROUP BY r.pk, r.person_id`, l.table(export.Returnees), l.valid(export.Returnees))
+	if err := l.exec(ctx, q); err != nil {
+		return err
+	}
+	// pk is a 64-bit hash of the snapshot and person_id: check that no two
+	// persons share one, so that no row can join the wrong person.
+	var keys, ids int64
+	err := l.conn.QueryRowContext(ctx, "SELECT count(DISTINCT pk), count(*) FROM rr_persons").Scan(&keys, &ids)
+	if err != nil {
+		return err
+	}
+	if keys != ids {
+		return fmt.Errorf("%w: two person_ids of the export share an internal key (a 1 in 10^10 event); please report it", ErrLoadFailed)
+	}
+	return nil
 }
 
 // keyDuplicates finds, among the valid rows of a table, the rows whose key
-// repeats an earlier row's (file order) and records them as rejects; it
-// leaves their ords in rr_dups_<table>.
-func (l *loader) keyDuplicates(ctx context.Context, table, keyExpr, column, reason string) error {
-	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE rr_dups_%s AS
-SELECT _ord AS ord, first_ord, key FROM (
-    SELECT _ord, CAST(%s AS VARCHAR) AS key,
-           min(_ord) OVER (PARTITION BY %s) AS first_ord
-    FROM %s
-    WHERE snap = $snap AND _reject IS NULL AND %s IS NOT NULL
-) WHERE _ord <> first_ord`, table, keyExpr, keyExpr, table, keyExpr)
-	if err := l.exec(ctx, q, sql.Named("snap", l.snap)); err != nil {
-		return err
+// (the columns keys) repeats an earlier row's (file order) and rejects them,
+// reporting the value of column. Candidates are found by grouping a 64-bit
+// hash of the key, which is much faster than grouping strings; the exact
+// key then decides.
+func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, column, reason string) error {
+	defer trace(time.Now(), "key duplicates "+tn)
+	k := strings.Join(keys, ", ")
+	var notNull []string
+	for _, c := range keys {
+		notNull = append(notNull, c+" IS NOT NULL")
 	}
-	rows, err := l.conn.QueryContext(ctx, fmt.Sprintf("SELECT ord, first_ord, key FROM rr_dups_%s ORDER BY ord", table))
+	q := fmt.Sprintf(`WITH v AS (SELECT ord, %s, hash(%s) AS h FROM %s WHERE %s),
+d AS (SELECT h FROM v GROUP BY h HAVING count(*) > 1)
+SELECT ord, first, CAST(%s AS VARCHAR) FROM (
+    SELECT ord, %s, min(ord) OVER (PARTITION BY %s) AS first FROM v SEMI JOIN d USING (h)
+) WHERE ord <> first ORDER BY ord`, k, k, l.valid(tn), strings.Join(notNull, " AND "), column, column, k)
+	rows, err := l.conn.QueryContext(ctx, q)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		k := keyReject{table: table, column: column, reason: reason}
+		k := keyReject{table: tn, column: column, reason: reason}
 		if err := rows.Scan(&k.ord, &k.first, &k.value); err != nil {
 			return err
 		}
 		l.keyRejects = append(l.keyRejects, k)
+		l.note(tn, k.ord, 1<<14, k.value) // a key reject: after every row rule
 	}
 	return rows.Err()
+}
+
+// personChecks applies the rules of the child tables that need the
+// person's loaded row: the person must be known and loaded, and the row's
+// date not before the person's return_date. A rule keeps its place in the
+// column order: it replaces a later rule found while reading.
+func (l *loader) personChecks(ctx context.Context) error {
+	for _, tn := range export.TableNames[1:] {
+		t := l.ex.Tables[tn]
+		if t == nil {
+			continue
+		}
+		checks := tableChecks(t.Schema)
+		var cases []string
+		dateCol := ""
+		for i, ch := range checks {
+			if !ch.joined {
+				continue
+			}
+			cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", ch.cond, i+1))
+			if ch.reason == export.ReasonBeforeReturn {
+				dateCol = ch.column
+			}
+		}
+		q := fmt.Sprintf(`SELECT ord, code, CASE WHEN code = %d THEN CAST(%s AS VARCHAR) ELSE person_id END FROM (
+    SELECT c.rowid + 1 AS ord, c.person_id, c.%s, CASE %s END AS code
+    FROM %s AS c LEFT JOIN rr_persons AS p ON p.pk = c.pk AND p.person_id = c.person_id
+    WHERE c.person_id IS NOT NULL AND (p.pk IS NULL OR NOT p.ok OR c.%s < p.return_date)
+) WHERE code IS NOT NULL`, codeOf(checks, export.ReasonBeforeReturn), dateCol, dateCol, strings.Join(cases, " "), l.table(tn), dateCol)
+		start := time.Now()
+		rows, err := l.conn.QueryContext(ctx, q)
+		if err != nil {
+			return fmt.Errorf("check persons of %s: %w", tn, err)
+		}
+		for rows.Next() {
+			var ord int64
+			var code int
+			var value sql.NullString
+			if err := rows.Scan(&ord, &code, &value); err != nil {
+				rows.Close()
+				return err
+			}
+			l.note(tn, ord, code, value.String)
+		}
+		rows.Close()
+		trace(start, "person checks "+tn)
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return l.badTable(ctx)
+}
+
+func codeOf(checks []check, reason string) int {
+	for i, ch := range checks {
+		if ch.reason == reason {
+			return i + 1
+		}
+	}
+	return -1
 }
 
 // childKeys applies the key rules of the child tables among their valid
@@ -497,25 +695,27 @@ SELECT _ord AS ord, first_ord, key FROM (
 // to the earliest identified_date per (person, need_type).
 func (l *loader) childKeys(ctx context.Context) error {
 	if l.ex.Tables[export.Services] != nil {
-		if err := l.keyDuplicates(ctx, export.Services, "service_id", "service_id", export.ReasonDuplicateSvc); err != nil {
+		if err := l.keyDuplicates(ctx, export.Services, []string{"service_id"}, "service_id", export.ReasonDuplicateSvc); err != nil {
 			return err
 		}
 	}
 	if l.ex.Tables[export.Followups] != nil {
-		if err := l.keyDuplicates(ctx, export.Followups, "person_id || ' ' || CAST(followup_date AS VARCHAR)", "followup_date", export.ReasonDuplicateFup); err != nil {
+		if err := l.keyDuplicates(ctx, export.Followups, []string{"pk", "followup_date"}, "followup_date", export.ReasonDuplicateFup); err != nil {
 			return err
 		}
 	}
 	if l.ex.Tables[export.Needs] == nil {
 		return nil
 	}
-	q := `SELECT _ord, first_ord, person_id, need_type FROM (
-    SELECT _ord, person_id, need_type,
-           first_value(_ord) OVER (PARTITION BY pk, need_type ORDER BY identified_date, _ord) AS first_ord
-    FROM needs
-    WHERE snap = $snap AND _reject IS NULL
-) WHERE _ord <> first_ord ORDER BY _ord`
-	rows, err := l.conn.QueryContext(ctx, q, sql.Named("snap", l.snap))
+	defer trace(time.Now(), "merge needs")
+	q := fmt.Sprintf(`WITH v AS (SELECT * FROM %s),
+d AS (SELECT pk, need_type FROM v GROUP BY pk, need_type HAVING count(*) > 1)
+SELECT ord, first, person_id, need_type FROM (
+    SELECT ord, person_id, need_type,
+           first_value(ord) OVER (PARTITION BY pk, need_type ORDER BY identified_date, ord) AS first
+    FROM v SEMI JOIN d USING (pk, need_type)
+) WHERE ord <> first ORDER BY ord`, l.valid(export.Needs))
+	rows, err := l.conn.QueryContext(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -533,8 +733,8 @@ func (l *loader) childKeys(ctx context.Context) error {
 	return rows.Err()
 }
 
-// collect reads the row rejects back, maps record numbers to lines and
-// fills the summary's counts and rejects.
+// collect turns the rejected record numbers into the summary's rejects and
+// counts, with lines.
 func (l *loader) collect(ctx context.Context) error {
 	for _, tn := range export.TableNames {
 		t := l.ex.Tables[tn]
@@ -548,20 +748,12 @@ func (l *loader) collect(ctx context.Context) error {
 				malformed[m.Ord] = m.Reason
 			}
 		}
-		rows, err := l.conn.QueryContext(ctx, fmt.Sprintf("SELECT _ord, _reject, _value FROM %s WHERE snap = $snap AND _reject IS NOT NULL ORDER BY _ord", tn), sql.Named("snap", l.snap))
-		if err != nil {
-			return err
-		}
 		counts := l.sum.Tables.Get(tn)
-		for rows.Next() {
-			var ord int64
-			var code int
-			var value sql.NullString
-			if err := rows.Scan(&ord, &code, &value); err != nil {
-				rows.Close()
-				return err
+		for ord, code := range l.bad[tn] {
+			if code >= 1<<14 {
+				continue // key rejects are reported below
 			}
-			r := export.Reject{Table: tn, File: t.File, Line: t.Line(ord), Value: value.String}
+			r := export.Reject{Table: tn, File: t.File, Line: t.Line(ord), Value: l.values[tn][ord]}
 			if code == 0 {
 				r.Reason = malformed[ord]
 			} else {
@@ -570,12 +762,9 @@ func (l *loader) collect(ctx context.Context) error {
 			l.sum.Rejects = append(l.sum.Rejects, r)
 			counts.Rejected++
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
 	}
 	merges := 0
+	sort.Slice(l.keyRejects, func(i, j int) bool { return l.keyRejects[i].ord < l.keyRejects[j].ord })
 	for _, k := range l.keyRejects {
 		t := l.ex.Tables[k.table]
 		counts := l.sum.Tables.Get(k.table)
@@ -631,9 +820,10 @@ func (l *loader) judge(ctx context.Context) error {
 				l.ex.Tables[tn].File, c.Rejected, c.RowsRead, pct, trimFloat(l.opt.MaxRejectPct)))
 		}
 	}
-	rows, err := l.conn.QueryContext(ctx, `SELECT r.country, count(*) FROM returnees AS r
-		WHERE r.snap = $snap AND r._reject IS NULL AND r._ord NOT IN (SELECT ord FROM rr_dups_returnees)
-		GROUP BY r.country ORDER BY count(*) DESC, r.country`, sql.Named("snap", l.snap))
+	if err := l.badTable(ctx); err != nil {
+		return err
+	}
+	rows, err := l.conn.QueryContext(ctx, fmt.Sprintf(`SELECT country, count(*) FROM %s GROUP BY country ORDER BY count(*) DESC, country`, l.valid(export.Returnees)))
 	if err != nil {
 		return err
 	}
@@ -674,37 +864,20 @@ func trimFloat(f float64) string {
 // commit deletes the rejected and merged rows, records the snapshot with
 // its summary and rejects, makes it current and commits.
 func (l *loader) commit(ctx context.Context) error {
-	byTable := map[string][]int64{}
 	for _, k := range l.keyRejects {
-		byTable[k.table] = append(byTable[k.table], k.ord)
-	}
-	if err := l.exec(ctx, "CREATE OR REPLACE TEMP TABLE rr_drop (tbl VARCHAR, ord BIGINT)"); err != nil {
-		return err
-	}
-	err := l.conn.Raw(func(dc any) error {
-		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "rr_drop")
-		if err != nil {
-			return err
+		if k.merged {
+			l.note(k.table, k.ord, 1<<14, k.value)
 		}
-		for tn, ords := range byTable {
-			for _, o := range ords {
-				if err := a.AppendRow(tn, o); err != nil {
-					a.Close()
-					return err
-				}
-			}
-		}
-		return a.Close()
-	})
-	if err != nil {
+	}
+	if err := l.badTable(ctx); err != nil {
 		return err
 	}
 	for _, tn := range export.TableNames {
-		if l.ex.Tables[tn] == nil {
+		if len(l.bad[tn]) == 0 {
 			continue
 		}
-		q := fmt.Sprintf(`DELETE FROM %s WHERE snap = $snap AND (_reject IS NOT NULL OR _ord IN (SELECT ord FROM rr_drop WHERE tbl = '%s'))`, tn, tn)
-		if err := l.exec(ctx, q, sql.Named("snap", l.snap)); err != nil {
+		q := fmt.Sprintf(`DELETE FROM %s WHERE rowid + 1 IN (SELECT ord FROM rr_bad WHERE tbl = '%s')`, l.table(tn), tn)
+		if err := l.exec(ctx, q); err != nil {
 			return fmt.Errorf("store %s: %w", tn, err)
 		}
 	}
@@ -728,7 +901,7 @@ func (l *loader) commit(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("record snapshot: %w", err)
 	}
-	if err := l.storeRejects(ctx); err != nil {
+	if err := l.storeRejects(); err != nil {
 		return err
 	}
 	if err := l.exec(ctx, `INSERT OR REPLACE INTO current_snapshots VALUES ($country, $snap)`,
@@ -741,7 +914,7 @@ func (l *loader) commit(ctx context.Context) error {
 	return nil
 }
 
-func (l *loader) storeRejects(ctx context.Context) error {
+func (l *loader) storeRejects() error {
 	return l.conn.Raw(func(dc any) error {
 		a, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "main", "rejects")
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
@@ -34,6 +35,7 @@ type Store struct {
 	DB       *sql.DB
 	Path     string
 	ReadOnly bool
+	writeMu  sync.Mutex // loads run one at a time
 }
 
 // Options control Open.
@@ -168,7 +170,58 @@ func (s *Store) migrate(ctx context.Context) error {
 	case v != schemaVersion:
 		return fmt.Errorf("store %s has schema version %s; this rrstat reads version %s", s.Path, v, schemaVersion)
 	}
+	if err := dropOrphans(ctx, tx); err != nil {
+		return err
+	}
 	return tx.Commit()
+}
+
+var reSnapTable = regexp.MustCompile(`^s(\d+)_(returnees|needs|services|followups)$`)
+
+// dropOrphans removes the tables of loads that never became a snapshot: a
+// load interrupted between reading its rows and recording the snapshot.
+func dropOrphans(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT table_name FROM duckdb_tables()
+		WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary`)
+	if err != nil {
+		return err
+	}
+	var orphans []string
+	known := map[string]bool{}
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, name)
+	}
+	rows.Close()
+	snaps, err := tx.QueryContext(ctx, "SELECT snap FROM snapshots")
+	if err != nil {
+		return err
+	}
+	for snaps.Next() {
+		var n int64
+		if err := snaps.Scan(&n); err != nil {
+			snaps.Close()
+			return err
+		}
+		known[fmt.Sprint(n)] = true
+	}
+	snaps.Close()
+	for _, name := range names {
+		if m := reSnapTable.FindStringSubmatch(name); m != nil && !known[m[1]] {
+			orphans = append(orphans, name)
+		}
+	}
+	for _, name := range orphans {
+		if _, err := tx.ExecContext(ctx, "DROP TABLE "+name); err != nil {
+			return fmt.Errorf("drop unfinished load %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 func (s *Store) checkVersion(ctx context.Context) error {

@@ -39,6 +39,12 @@ type CSVScan struct {
 	// QuotedNewlines is true when a quoted field spans lines.
 	QuotedNewlines bool
 	Malformed      []Malformed
+	// Trim[i] is true when some value of field i has white space around it
+	// (or is only white space), so that it must be trimmed; reading the
+	// other fields as they are saves the loader a costly string function.
+	// The white space trimmed is space, tab, no-break space and a stray
+	// byte-order mark.
+	Trim []bool
 	// breaks maps record numbers to lines where they stop being ord+1:
 	// line(ord) = ord + offset of the last break at or before ord.
 	breaks    []lineBreak
@@ -146,6 +152,7 @@ type recState struct {
 	fieldBuf  []byte
 	collect   bool // collecting field values (header only)
 	values    []string
+	trim      []int // fields of this record with white space at an end
 }
 
 // feed consumes one physical line (with its newline, if any).
@@ -156,10 +163,13 @@ func (sc *CSVScan) feed(st *recState, l []byte, line int64) {
 		}
 		st.open, st.fields, st.startLine, st.bad, st.afterQ = true, 1, line, "", false
 		st.collect = sc.Header == nil
-		st.values, st.fieldBuf = st.values[:0], st.fieldBuf[:0]
+		st.values, st.fieldBuf, st.trim = st.values[:0], st.fieldBuf[:0], st.trim[:0]
 		// Fast path: a line without quotes is one whole record.
 		if !st.collect && bytes.IndexByte(l, '"') < 0 {
 			st.fields += bytes.Count(l, []byte{st.delim})
+			if mayHaveSpace(l) {
+				sc.markTrim(l, st.delim)
+			}
 			sc.finish(st)
 			return
 		}
@@ -213,9 +223,57 @@ func (sc *CSVScan) feed(st *recState, l []byte, line int64) {
 func (st *recState) endField() {
 	if st.collect {
 		st.values = append(st.values, string(st.fieldBuf))
+	} else if len(st.fieldBuf) > 0 && (isSpaceAt(st.fieldBuf, true) || isSpaceAt(st.fieldBuf, false)) {
+		st.trim = append(st.trim, st.fields-1)
 	}
 	st.fieldBuf = st.fieldBuf[:0]
 	st.afterQ = false
+}
+
+// mayHaveSpace reports whether a line contains a byte of any white space
+// that is trimmed (SIMD-fast checks; most lines have none).
+func mayHaveSpace(l []byte) bool {
+	return bytes.IndexByte(l, ' ') >= 0 || bytes.IndexByte(l, '\t') >= 0 ||
+		bytes.IndexByte(l, 0xC2) >= 0 || bytes.IndexByte(l, 0xEF) >= 0
+}
+
+// markTrim marks the fields of an unquoted line that have white space at
+// either end.
+func (sc *CSVScan) markTrim(l []byte, delim byte) {
+	l = bytes.TrimSuffix(l, []byte("\n"))
+	l = bytes.TrimSuffix(l, []byte("\r"))
+	for i := 0; ; i++ {
+		f := l
+		j := bytes.IndexByte(l, delim)
+		if j >= 0 {
+			f = l[:j]
+		}
+		if len(f) > 0 && (isSpaceAt(f, true) || isSpaceAt(f, false)) {
+			sc.setTrim(i)
+		}
+		if j < 0 {
+			return
+		}
+		l = l[j+1:]
+	}
+}
+
+func (sc *CSVScan) setTrim(i int) {
+	for len(sc.Trim) <= i {
+		sc.Trim = append(sc.Trim, false)
+	}
+	sc.Trim[i] = true
+}
+
+// isSpaceAt reports whether b starts (or ends) with trimmed white space.
+func isSpaceAt(b []byte, start bool) bool {
+	var r rune
+	if start {
+		r, _ = utf8.DecodeRune(b)
+	} else {
+		r, _ = utf8.DecodeLastRune(b)
+	}
+	return r == ' ' || r == '\t' || r == '\u00a0' || r == '\ufeff' || r == '\r' || r == '\n' || r == '\v' || r == '\f'
 }
 
 // finish ends the current record.
@@ -228,6 +286,9 @@ func (sc *CSVScan) finish(st *recState) {
 		sc.MaxFields = len(sc.Header)
 		sc.curOffset = 1
 		return
+	}
+	for _, i := range st.trim {
+		sc.setTrim(i)
 	}
 	sc.Records++
 	ord := sc.Records

@@ -217,38 +217,77 @@ func (e *Export) openDir(dir string, opt Options) error {
 		}
 		found[base][ext] = name
 	}
-	h := sha256.New()
+	type file struct{ table, ext, name, path string }
+	var files []file
 	for _, tn := range export.TableNames {
-		files := found[tn]
-		if len(files) == 2 {
-			return export.Refusef("%s: both %s and %s hold the %s table; keep one", dir, files[".csv"], files[".parquet"], tn)
+		if len(found[tn]) == 2 {
+			return export.Refusef("%s: both %s and %s hold the %s table; keep one", dir, found[tn][".csv"], found[tn][".parquet"], tn)
 		}
-		for ext, name := range files {
-			p := filepath.Join(dir, name)
-			size, err := hashFile(h, p)
-			if err != nil {
-				return export.Refusef("%s: %v", name, err)
-			}
-			if size == 0 {
-				e.Warnings = append(e.Warnings, fmt.Sprintf("%s is empty (0 bytes): the %s table is absent", name, tn))
-				continue
-			}
-			var t *Table
-			if ext == ".csv" {
-				t, err = e.prepareCSV(tn, name, p, opt)
-			} else {
-				t = &Table{Schema: export.TableByName(tn), File: name, Format: Parquet, Path: p}
-			}
-			if err != nil {
-				return err
-			}
-			if t != nil {
-				t.Bytes = size
-				e.Tables[tn] = t
-			}
+		for ext, name := range found[tn] {
+			files = append(files, file{tn, ext, name, filepath.Join(dir, name)})
 		}
 	}
-	e.ContentSHA256 = hex.EncodeToString(h.Sum(nil))
+	// The content hash reads every file in table order; it runs beside the
+	// scans, which read the same files (from the page cache) on another core.
+	type hashed struct {
+		sum   string
+		sizes []int64
+		err   error
+	}
+	hc := make(chan hashed, 1)
+	go func() {
+		h := sha256.New()
+		var out hashed
+		for _, f := range files {
+			n, err := hashFile(h, f.path)
+			if err != nil {
+				out.err = export.Refusef("%s: %v", f.name, err)
+				break
+			}
+			out.sizes = append(out.sizes, n)
+		}
+		out.sum = hex.EncodeToString(h.Sum(nil))
+		hc <- out
+	}()
+	var tables []*Table
+	var perr error
+	for _, f := range files {
+		if st, err := os.Stat(f.path); err == nil && st.Size() == 0 {
+			tables = append(tables, nil)
+			continue
+		}
+		var t *Table
+		var err error
+		if f.ext == ".csv" {
+			t, err = e.prepareCSV(f.table, f.name, f.path, opt)
+		} else {
+			t = &Table{Schema: export.TableByName(f.table), File: f.name, Format: Parquet, Path: f.path}
+		}
+		if err != nil {
+			perr = err
+			break
+		}
+		tables = append(tables, t)
+	}
+	hr := <-hc
+	if perr != nil {
+		return perr
+	}
+	if hr.err != nil {
+		return hr.err
+	}
+	e.ContentSHA256 = hr.sum
+	for i, t := range tables {
+		f := files[i]
+		if hr.sizes[i] == 0 {
+			e.Warnings = append(e.Warnings, fmt.Sprintf("%s is empty (0 bytes): the %s table is absent", f.name, f.table))
+			continue
+		}
+		if t != nil {
+			t.Bytes = hr.sizes[i]
+			e.Tables[f.table] = t
+		}
+	}
 	return nil
 }
 

@@ -116,6 +116,9 @@ func readSheet(f *excelize.File, sheet, tn string, date1904 bool, opt Options) (
 		if blank {
 			continue
 		}
+		for i, c := range cols {
+			cols[i] = strings.Trim(c, " \t\r\n\v\f\u00a0\ufeff")
+		}
 		if t.Header == nil {
 			t.Header = cols
 			continue

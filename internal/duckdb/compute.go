@@ -1,0 +1,333 @@
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/big"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"rrstat/internal/cell"
+	"rrstat/internal/export"
+	"rrstat/internal/indicator"
+	"rrstat/internal/period"
+	"rrstat/internal/report"
+)
+
+// Selection says which snapshots a report covers.
+type Selection struct {
+	SnapshotIDs []string // earlier snapshots by id; empty = the current ones
+	Countries   []string // limit to these countries; empty = all
+}
+
+// Computed is the result of running the catalogue.
+type Computed struct {
+	Cells     *cell.Table
+	Snapshots []report.Snapshot // in country order
+	Countries []string          // alphabetical
+	// Timings holds how long each indicator's query took (for benchmarks).
+	Timings map[string]float64
+}
+
+// viewColumns are the columns the query files see, per table; the
+// reporting country is added to every row and a missing region shows as
+// "unknown".
+var viewColumns = map[string]string{
+	"returnees": `pk, person_id, household_id, coalesce(region, 'unknown') AS region, sex, birth_year,
+	    return_date, return_from, household_role, unaccompanied_minor, legal_status, case_status,
+	    case_closed_date, closure_reason`,
+	"needs":     `pk, person_id, need_type, identified_date`,
+	"services":  `pk, service_id, person_id, service_type, service_date, provider_type, status`,
+	"followups": `pk, person_id, followup_date, economic_score, social_score, psychosocial_score,
+	    in_education, employed, has_civil_documents`,
+}
+
+var reCountry = regexp.MustCompile(`^[A-Z]{2}$`)
+
+// reportViews returns the statements that expose the selected snapshots to
+// the query files under the names of the data contract's tables. The
+// temporary views shadow nothing: a snapshot's rows live in its own tables
+// (s<snap>_returnees ...), qualified here with the store's catalog db.
+func reportViews(db string, snaps []selected) ([]string, error) {
+	var out []string
+	for _, tn := range export.TableNames {
+		var parts []string
+		for _, sn := range snaps {
+			if !reCountry.MatchString(sn.Country) {
+				return nil, fmt.Errorf("snapshot %s has a bad country %q", sn.ID, sn.Country)
+			}
+			parts = append(parts, fmt.Sprintf("SELECT '%s' AS country, %s FROM %s.main.%s", sn.Country, viewColumns[tn], db, snapTable(sn.snap, tn)))
+		}
+		out = append(out, fmt.Sprintf("CREATE OR REPLACE TEMP VIEW %s AS %s", tn, strings.Join(parts, "\nUNION ALL\n")))
+	}
+	out = append(out, `CREATE OR REPLACE TEMP MACRO age_group(age) AS CASE
+	     WHEN age < 5 THEN '0-4' WHEN age < 12 THEN '5-11' WHEN age < 18 THEN '12-17'
+	     WHEN age < 60 THEN '18-59' ELSE '60+' END`)
+	return out, nil
+}
+
+var reParam = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// Compute runs every query of the catalogue for the period on the selected
+// snapshots and returns the cells in indicators.csv order. Categories are
+// listed as indicators.md says: every code of a code list (zero where
+// empty), and for return_from and region every value of the country's
+// returnees (for ALL, of any selected country's).
+func (s *Store) Compute(ctx context.Context, cat indicator.Catalogue, p period.Period, params report.Params, sel Selection) (*Computed, error) {
+	snaps, err := s.selectSnapshots(ctx, sel.SnapshotIDs, sel.Countries)
+	if err != nil {
+		return nil, err
+	}
+	if len(snaps) == 0 {
+		return nil, fmt.Errorf("%w: there is no snapshot to report on; load an export first (rrstat load)", ErrEmptyStore)
+	}
+	conn, err := s.DB.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	out := &Computed{Timings: map[string]float64{}}
+	for _, sn := range snaps {
+		out.Snapshots = append(out.Snapshots, sn.Snapshot)
+		out.Countries = append(out.Countries, sn.Country)
+	}
+	var dbName string
+	if err := conn.QueryRowContext(ctx, "SELECT current_database()").Scan(&dbName); err != nil {
+		return nil, err
+	}
+	views, err := reportViews(quoteIdent(dbName), snaps)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		if _, err := conn.ExecContext(ctx, v); err != nil {
+			return nil, fmt.Errorf("prepare report views: %w", err)
+		}
+	}
+	// Person keys are unique within a snapshot (checked at load); check
+	// that they are across the snapshots reported on together.
+	var keys, persons int64
+	if err := conn.QueryRowContext(ctx, "SELECT count(DISTINCT pk), count(*) FROM returnees").Scan(&keys, &persons); err != nil {
+		return nil, err
+	}
+	if keys != persons {
+		return nil, fmt.Errorf("two persons of different snapshots share an internal key; report on them separately (--country) and please report it")
+	}
+	open, err := openCategories(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	bind := map[string]any{
+		"p0": period.ISO(p.Start), "p1": period.ISO(p.End),
+		"w_economic": params.Weights.Economic, "w_social": params.Weights.Social, "w_psychosocial": params.Weights.Psychosocial,
+		"threshold": params.Threshold,
+	}
+	t := &cell.Table{Period: p.Label}
+	countries := append([]string{cell.AllCountries}, out.Countries...)
+	for _, ind := range cat {
+		got, err := runQuery(ctx, conn, ind, bind, out.Timings)
+		if err != nil {
+			return nil, err
+		}
+		cells, err := frame(ind, countries, open, got)
+		if err != nil {
+			return nil, err
+		}
+		t.Cells = append(t.Cells, cells...)
+	}
+	out.Cells = t
+	return out, nil
+}
+
+// openCategories returns, per country and for ALL, the categories of the
+// open dimensions: every value found in the returnees, byte order.
+func openCategories(ctx context.Context, conn *sql.Conn) (map[string]map[string][]string, error) {
+	out := map[string]map[string][]string{}
+	for _, dim := range []string{"return_from", "region"} {
+		rows, err := conn.QueryContext(ctx, fmt.Sprintf("SELECT DISTINCT country, %s FROM returnees WHERE %s IS NOT NULL", dim, dim))
+		if err != nil {
+			return nil, err
+		}
+		all := map[string]bool{}
+		for rows.Next() {
+			var c, v string
+			if err := rows.Scan(&c, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if out[c] == nil {
+				out[c] = map[string][]string{}
+			}
+			out[c][dim] = append(out[c][dim], v)
+			all[v] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if out[cell.AllCountries] == nil {
+			out[cell.AllCountries] = map[string][]string{}
+		}
+		for v := range all {
+			out[cell.AllCountries][dim] = append(out[cell.AllCountries][dim], v)
+		}
+	}
+	for _, dims := range out {
+		for _, vs := range dims {
+			sort.Strings(vs) // byte order of the UTF-8 text
+		}
+	}
+	return out, nil
+}
+
+type figures struct {
+	num, den string
+}
+
+// runQuery runs one indicator's SQL with its parameters bound and returns
+// its rows by key.
+func runQuery(ctx context.Context, conn *sql.Conn, ind *indicator.Indicator, bind map[string]any, timings map[string]float64) (map[cell.Key]figures, error) {
+	var args []any
+	seen := map[string]bool{}
+	for _, m := range reParam.FindAllStringSubmatch(ind.SQL, -1) {
+		name := m[1]
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		v, ok := bind[name]
+		if !ok {
+			return nil, fmt.Errorf("queries/%s: unknown parameter $%s (known: $p0, $p1, $w_economic, $w_social, $w_psychosocial, $threshold)", ind.File, name)
+		}
+		args = append(args, sql.Named(name, v))
+	}
+	body := strings.TrimRight(strings.TrimSpace(ind.SQL), ";")
+	q := fmt.Sprintf(`SELECT CAST(country AS VARCHAR), CAST(dimension AS VARCHAR), CAST(category AS VARCHAR),
+		CAST(numerator AS VARCHAR), CAST(denominator AS VARCHAR) FROM (%s
+)`, body)
+	start := nowSeconds()
+	rows, err := conn.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("queries/%s: %s", ind.File, firstLine(err.Error()))
+	}
+	defer rows.Close()
+	got := map[cell.Key]figures{}
+	for rows.Next() {
+		var country, dim, cat, num, den sql.NullString
+		if err := rows.Scan(&country, &dim, &cat, &num, &den); err != nil {
+			return nil, fmt.Errorf("queries/%s: %w", ind.File, err)
+		}
+		k := cell.Key{Indicator: ind.ID, Country: country.String, Dimension: dim.String, Category: cat.String}
+		if !country.Valid || !dim.Valid || !cat.Valid {
+			return nil, fmt.Errorf("queries/%s: a row has no country, dimension or category (%v)", ind.File, k)
+		}
+		if _, dup := got[k]; dup {
+			return nil, fmt.Errorf("queries/%s: two rows for %s %s %s", ind.File, k.Country, k.Dimension, k.Category)
+		}
+		got[k] = figures{num.String, den.String}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("queries/%s: %s", ind.File, firstLine(err.Error()))
+	}
+	timings[ind.ID] = nowSeconds() - start
+	return got, nil
+}
+
+// frame lays out an indicator's cells: every country (ALL first), every
+// dimension (total first), every category in order, filling zeros where the
+// query returned nothing. A row the frame has no place for is an error in
+// the query, not something to drop.
+func frame(ind *indicator.Indicator, countries []string, open map[string]map[string][]string, got map[cell.Key]figures) ([]cell.Cell, error) {
+	var cells []cell.Cell
+	used := 0
+	for _, c := range countries {
+		for _, dim := range ind.Dimensions() {
+			var cats []string
+			switch {
+			case dim == cell.TotalDimension:
+				cats = []string{cell.TotalDimension}
+			case indicator.KnownDimensions[dim].Open():
+				cats = open[c][dim]
+			default:
+				cats = indicator.KnownDimensions[dim].Codes
+			}
+			for _, cat := range cats {
+				k := cell.Key{Indicator: ind.ID, Country: c, Dimension: dim, Category: cat}
+				f, ok := got[k]
+				if ok {
+					used++
+				}
+				fig, err := toFigures(ind.Kind, f)
+				if err != nil {
+					return nil, fmt.Errorf("queries/%s: %s %s %s: %v", ind.File, c, dim, cat, err)
+				}
+				cells = append(cells, cell.Cell{Indicator: ind.ID, Kind: ind.Kind, Country: c, Dimension: dim, Category: cat, Fig: fig})
+			}
+		}
+	}
+	if used != len(got) {
+		for k := range got {
+			if !slices.Contains(countries, k.Country) {
+				return nil, fmt.Errorf("queries/%s: returned country %q, which the report does not cover", ind.File, k.Country)
+			}
+			if !slices.Contains(ind.Dimensions(), k.Dimension) {
+				return nil, fmt.Errorf("queries/%s: returned dimension %q, which its header does not list", ind.File, k.Dimension)
+			}
+		}
+		for k := range got {
+			found := false
+			for _, c := range cells {
+				if c.Key() == k {
+					found = true
+				}
+			}
+			if !found {
+				return nil, fmt.Errorf("queries/%s: returned category %q of %s for %s, which is not a category of that dimension", ind.File, k.Category, k.Dimension, k.Country)
+			}
+		}
+	}
+	return cells, nil
+}
+
+// toFigures reads a query row's numerator and denominator. Counts and
+// percentages are integers; a mean's numerator is the exact decimal sum.
+func toFigures(kind cell.Kind, f figures) (*cell.Figures, error) {
+	fig := &cell.Figures{}
+	var err error
+	switch kind {
+	case cell.Count:
+		fig.Numerator, err = intOrZero(f.num)
+	case cell.Percentage:
+		if fig.Numerator, err = intOrZero(f.num); err == nil {
+			fig.Denominator, err = intOrZero(f.den)
+		}
+		if err == nil && (fig.Numerator > fig.Denominator || fig.Numerator < 0) {
+			err = fmt.Errorf("numerator %d outside 0..denominator %d", fig.Numerator, fig.Denominator)
+		}
+	case cell.Mean:
+		fig.Sum = new(big.Rat)
+		if f.num != "" {
+			if _, ok := fig.Sum.SetString(f.num); !ok {
+				err = fmt.Errorf("mean sum %q is not a number", f.num)
+			}
+		}
+		if err == nil {
+			fig.Denominator, err = intOrZero(f.den)
+		}
+	}
+	return fig, err
+}
+
+func intOrZero(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	return strconv.ParseInt(s, 10, 64)
+}
+
+func nowSeconds() float64 { return float64(time.Now().UnixNano()) / 1e9 }
