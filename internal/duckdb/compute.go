@@ -41,8 +41,8 @@ var viewColumns = map[string]string{
 	"returnees": `pk, person_id, household_id, coalesce(region, 'unknown') AS region, sex, birth_year,
 	    return_date, return_from, household_role, unaccompanied_minor, legal_status, case_status,
 	    case_closed_date, closure_reason`,
-	"needs":     `pk, person_id, need_type, identified_date`,
-	"services":  `pk, service_id, person_id, service_type, service_date, provider_type, status`,
+	"needs":    `pk, person_id, need_type, identified_date`,
+	"services": `pk, service_id, person_id, service_type, service_date, provider_type, status`,
 	"followups": `pk, person_id, followup_date, economic_score, social_score, psychosocial_score,
 	    in_education, employed, has_civil_documents`,
 }

@@ -58,7 +58,7 @@ type Snapshot struct {
 	Country       string          `json:"country"`
 	ContentSHA256 string          `json:"content_sha256"`
 	LoadedAt      time.Time       `json:"loaded_at"`
-	Source        string          `json:"source"` // the export's path as given to load
+	Source        string          `json:"source"`  // the export's path as given to load
 	Persons       int64           `json:"persons"` // persons loaded
 	Rows          int64           `json:"rows"`    // rows loaded, all four tables
 	Current       bool            `json:"current"`
