@@ -2,13 +2,30 @@
 // to whom. queries/ says what is computed; a layout says which indicators a
 // workbook and a dashboard show, in which order, with which tables and
 // charts, and which are headline figures.
+//
+// A layout is YAML with a closed set of keys:
+//
+//	title: Report title                 # required
+//	headline: [RET_ARRIVED, NEED_MET]   # Summary sheet and dashboard top; ids among the indicators
+//	indicators:                         # required, at least one, each id once
+//	  - id: RET_ARRIVED                 # required, an id of the catalogue
+//	    title: Arrived in period        # required: sheet name (31 characters, no :\/?*[]), unique
+//	    tables: [sex, age_group]        # disaggregations of the indicator; default all of them
+//	    chart: {kind: column, dimension: age_group}  # kind bar|column|line; dimension total or a table
+//	sheets: {indicators: true, definitions: true, data_quality: true, about: true}
+//
+// Parse reports every problem at once, each as "file:line: message".
 package layout
 
 import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -69,15 +86,38 @@ func Parse(file string, src []byte, cat indicator.Catalogue) (*Layout, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {
-		return nil, Errors{fmt.Sprintf("%s: %v", file, err)}
+		if errors.Is(err, io.EOF) {
+			return nil, Errors{fmt.Sprintf("%s:1: empty layout (it needs at least the keys title and indicators)", file)}
+		}
+		// yaml's messages read "yaml: line N: ..."; say "file:N: ..." instead.
+		msg := err.Error()
+		if m := reYAMLLine.FindStringSubmatch(msg); m != nil {
+			return nil, Errors{fmt.Sprintf("%s:%s: %s", file, m[1], m[2])}
+		}
+		return nil, Errors{fmt.Sprintf("%s: %s", file, strings.TrimPrefix(msg, "yaml: "))}
 	}
 	p := &parser{file: file, cat: cat}
 	l := p.layout(&doc)
 	if len(p.errs) > 0 {
+		slices.SortStableFunc(p.errs, func(a, b string) int { return lineOf(a) - lineOf(b) })
 		return nil, p.errs
 	}
 	l.File = file
 	return l, nil
+}
+
+var (
+	reYAMLLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	reErrLine  = regexp.MustCompile(`^[^\n]*?:(\d+): `)
+)
+
+// lineOf returns the line number of a "file:line: message" error.
+func lineOf(msg string) int {
+	if m := reErrLine.FindStringSubmatch(msg); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return n
+	}
+	return 0
 }
 
 type parser struct {
@@ -158,12 +198,21 @@ func (p *parser) layout(doc *yaml.Node) *Layout {
 	}
 	if n, ok := top["indicators"]; ok {
 		seen := map[string]bool{}
+		titles := map[string]int{}
 		for _, in := range p.list(n, "indicators") {
 			it := p.item(in)
 			if it.ID != "" && seen[it.ID] {
 				p.errf(in, "indicator %s is listed twice", it.ID)
 			}
 			seen[it.ID] = true
+			// Excel compares sheet names case-insensitively.
+			if t := strings.ToLower(it.Title); t != "" {
+				if first, dup := titles[t]; dup {
+					p.errf(in, "title %q is already used on line %d (each title names a sheet)", it.Title, first)
+				} else {
+					titles[t] = in.Line
+				}
+			}
 			l.Items = append(l.Items, it)
 		}
 		if len(l.Items) == 0 {
@@ -218,6 +267,8 @@ func (p *parser) item(n *yaml.Node) Item {
 			p.errf(v, "title %q is longer than 31 characters (Excel's limit for a sheet name)", it.Title)
 		case strings.ContainsAny(it.Title, invalidSheetChars):
 			p.errf(v, "title %q contains one of %s, which a sheet name may not", it.Title, invalidSheetChars)
+		case strings.HasPrefix(it.Title, "'") || strings.HasSuffix(it.Title, "'"):
+			p.errf(v, "title %q starts or ends with an apostrophe, which a sheet name may not", it.Title)
 		case slices.Contains([]string{"summary", "definitions", "data quality", "about"}, strings.ToLower(it.Title)):
 			p.errf(v, "title %q is the name of a fixed sheet", it.Title)
 		}
@@ -257,6 +308,16 @@ func (p *parser) item(n *yaml.Node) Item {
 		}
 	}
 	return it
+}
+
+// Load reads and parses the layout name from fsys (the embedded reports.FS,
+// or os.DirFS for a user's file). Errors name the file as given.
+func Load(fsys fs.FS, name string, cat indicator.Catalogue) (*Layout, error) {
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read layout: %w", err)
+	}
+	return Parse(name, src, cat)
 }
 
 // Lookup returns the item for an indicator id, or nil.
