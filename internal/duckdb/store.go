@@ -45,9 +45,12 @@ type Options struct {
 	MemoryLimit string
 	// Threads caps DuckDB's threads; 0 leaves the default (one per core).
 	Threads int
-	// Lockdown turns off DuckDB's access to the file system and locks the
-	// configuration once the store is set up (the HTTP service uses it).
-	Lockdown bool
+	// Lockdown turns off DuckDB's access to the file system, except for
+	// AllowedDirs, and locks the configuration once the store is set up
+	// (the HTTP service uses it: SQL can then read no file but the uploads
+	// it was given).
+	Lockdown    bool
+	AllowedDirs []string
 }
 
 // settings applied to every connection: no extension is ever installed or
@@ -56,7 +59,8 @@ type Options struct {
 var settings = []string{
 	"SET autoinstall_known_extensions = false",
 	"SET autoload_known_extensions = false",
-	"SET TimeZone = 'UTC'",
+	// GLOBAL: also the default of connections opened after a lockdown.
+	"SET GLOBAL TimeZone = 'UTC'",
 }
 
 // Open opens (creating when absent, unless read-only) the store at path.
@@ -82,6 +86,11 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	dsn := path + "?" + q.Encode()
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
+		// After a lockdown the settings are locked (and global): a new
+		// connection inherits them and may not set them again.
+		if locked, err := isLocked(ctx, execer); err != nil || locked {
+			return err
+		}
 		for _, s := range settings {
 			if _, err := execer.ExecContext(ctx, s, nil); err != nil {
 				return err
@@ -108,7 +117,15 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	if opt.Lockdown {
-		for _, stmt := range []string{"SET enable_external_access = false", "SET lock_configuration = true"} {
+		dirs := make([]string, len(opt.AllowedDirs))
+		for i, d := range opt.AllowedDirs {
+			dirs[i] = sqlString(strings.TrimSuffix(d, "/") + "/")
+		}
+		stmts := []string{"SET enable_external_access = false", "SET lock_configuration = true"}
+		if len(dirs) > 0 {
+			stmts = append([]string{"SET allowed_directories = [" + strings.Join(dirs, ", ") + "]"}, stmts...)
+		}
+		for _, stmt := range stmts {
 			if _, err := db.ExecContext(ctx, stmt); err != nil {
 				db.Close()
 				return nil, fmt.Errorf("lock down store: %w", err)
@@ -116,6 +133,24 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+func isLocked(ctx context.Context, execer driver.ExecerContext) (bool, error) {
+	q, ok := execer.(driver.QueryerContext)
+	if !ok {
+		return false, nil
+	}
+	rows, err := q.QueryContext(ctx, "SELECT current_setting('lock_configuration')", nil)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	vals := make([]driver.Value, 1)
+	if err := rows.Next(vals); err != nil {
+		return false, err
+	}
+	b, _ := vals[0].(bool)
+	return b, nil
 }
 
 // Close closes the store.

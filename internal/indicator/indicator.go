@@ -85,6 +85,28 @@ func (c Catalogue) Kinds() map[string]cell.Kind {
 	return m
 }
 
+// Entry is one indicator as `rrstat indicators --json` and the HTTP API
+// list it.
+type Entry struct {
+	ID              string   `json:"id"`
+	Name            string   `json:"name"`
+	Kind            string   `json:"kind"`
+	Definition      string   `json:"definition"`
+	Disaggregations []string `json:"disaggregations"`
+	Partitions      []string `json:"partitions"`
+	File            string   `json:"file"`
+}
+
+// Entries lists the catalogue for JSON output.
+func (c Catalogue) Entries() []Entry {
+	out := []Entry{}
+	for _, ind := range c {
+		out = append(out, Entry{ind.ID, ind.Name, string(ind.Kind), ind.Definition,
+			append([]string{}, ind.Disaggregations...), append([]string{}, ind.Partitions...), ind.File})
+	}
+	return out
+}
+
 // keys is the closed set of header keys; every one is required.
 var keys = []string{"id", "name", "kind", "definition", "disaggregations", "partitions", "order"}
 

@@ -1,0 +1,336 @@
+// Package publish makes a report folder (outputs.md): it computes the
+// cells, applies disclosure control for donors, hands the finished report
+// to the writers, records the provenance in manifest.json and puts the
+// folder in place only when it is complete. The CLI and the HTTP service
+// both make reports through Make.
+package publish
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"rrstat/internal/cell"
+	"rrstat/internal/charts"
+	"rrstat/internal/disclosure"
+	"rrstat/internal/duckdb"
+	"rrstat/internal/indicator"
+	"rrstat/internal/layout"
+	"rrstat/internal/period"
+	"rrstat/internal/report"
+	"rrstat/internal/xlsx"
+)
+
+// The files of a report folder, in the order the manifest lists them.
+const (
+	FileIndicators = "indicators.csv"
+	FileWorkbook   = "report.xlsx"
+	FileDashboard  = "dashboard.html"
+	FileManifest   = "manifest.json"
+)
+
+// Files are the names a report folder holds; nothing else is ever served
+// from one.
+var Files = []string{FileIndicators, FileWorkbook, FileDashboard, FileManifest}
+
+// Request says which report to make.
+type Request struct {
+	Period    period.Period
+	Audience  report.Audience
+	K         int // disclosure threshold for a donor report
+	Params    report.Params
+	Selection duckdb.Selection
+	Layout    *layout.Layout
+	Out       string // the folder to write; replaced only when the new one is complete
+	Synthetic bool
+	Version   string
+	Now       time.Time // generated-at; zero means time.Now()
+}
+
+// Manifest is manifest.json: what the report is, from which data, made how,
+// and the SHA-256 of every other file of the folder.
+type Manifest struct {
+	Tool        string          `json:"tool"`
+	Version     string          `json:"version"`
+	GeneratedAt time.Time       `json:"generated_at"`
+	Period      PeriodInfo      `json:"period"`
+	Audience    report.Audience `json:"audience"`
+	Disclosure  DisclosureInfo  `json:"disclosure"`
+	Parameters  report.Params   `json:"parameters"`
+	Layout      string          `json:"layout"`
+	Synthetic   bool            `json:"synthetic"`
+	Countries   []string        `json:"countries"`
+	Snapshots   []SnapshotInfo  `json:"snapshots"`
+	Cells       CellCounts      `json:"cells"`
+	Files       []FileInfo      `json:"files"`
+	// Folder is where the report was written (not part of manifest.json).
+	Folder string `json:"-"`
+}
+
+// PeriodInfo is the reporting period with its inclusive bounds.
+type PeriodInfo struct {
+	Label string `json:"label"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+// DisclosureInfo states the disclosure control applied.
+type DisclosureInfo struct {
+	Applied bool   `json:"applied"`
+	K       int    `json:"k,omitempty"`
+	Rule    string `json:"rule"`
+}
+
+// SnapshotInfo is one country's snapshot a report used.
+type SnapshotInfo struct {
+	Country       string    `json:"country"`
+	SnapshotID    string    `json:"snapshot_id"`
+	ContentSHA256 string    `json:"content_sha256"`
+	LoadedAt      time.Time `json:"loaded_at"`
+}
+
+// CellCounts counts the cells of indicators.csv.
+type CellCounts struct {
+	Total      int `json:"total"`
+	Suppressed int `json:"suppressed"`
+	Secondary  int `json:"secondary"`
+}
+
+// FileInfo is one file of the folder with its SHA-256.
+type FileInfo struct {
+	Name   string `json:"name"`
+	Bytes  int64  `json:"bytes"`
+	SHA256 string `json:"sha256"`
+}
+
+// analystRule is what an analyst report states instead of a rule.
+const analystRule = "none: analyst report with every cell; for internal use of the analysis team only, not to be shared"
+
+// Make computes the report and writes its folder. Errors before anything is
+// written (bad selection, empty store) leave no folder; a failure while
+// writing removes the partial folder and keeps any older complete one.
+func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req Request) (*Manifest, error) {
+	if req.Now.IsZero() {
+		req.Now = time.Now()
+	}
+	req.Now = req.Now.UTC().Truncate(time.Second)
+	if req.Layout == nil {
+		return nil, errors.New("publish: no layout")
+	}
+	if req.Audience == report.Donor && req.K < 1 {
+		return nil, fmt.Errorf("k must be at least 1 (got %d)", req.K)
+	}
+	comp, err := store.Compute(ctx, cat, req.Period, req.Params, req.Selection)
+	if err != nil {
+		return nil, err
+	}
+	r := &report.Report{
+		Period: req.Period, Audience: req.Audience, K: req.K, Params: req.Params,
+		Catalogue: cat, Layout: req.Layout, Cells: comp.Cells, Countries: comp.Countries,
+		Snapshots: comp.Snapshots, GeneratedAt: req.Now, ToolVersion: req.Version, Synthetic: req.Synthetic,
+	}
+	m := &Manifest{
+		Tool: "rrstat", Version: req.Version, GeneratedAt: req.Now,
+		Period:     PeriodInfo{req.Period.Label, period.ISO(req.Period.Start), period.ISO(req.Period.End)},
+		Audience:   req.Audience,
+		Disclosure: DisclosureInfo{Rule: analystRule},
+		Parameters: req.Params, Layout: filepath.Base(req.Layout.File), Synthetic: req.Synthetic,
+		Countries: comp.Countries,
+	}
+	if req.Audience == report.Donor {
+		// Disclosure control runs once, on the cell table, before any
+		// writer sees it: the writers never receive a suppressed number.
+		if _, err := disclosure.Apply(r.Cells, disclosure.Options{K: req.K, IsPartition: func(id, dim string) bool {
+			ind := cat.Lookup(id)
+			return ind != nil && ind.IsPartition(dim)
+		}}); err != nil {
+			return nil, err
+		}
+		m.Disclosure = DisclosureInfo{Applied: true, K: req.K, Rule: r.SuppressionRule()}
+	}
+	if r.Audience == report.Donor {
+		// A donor report does not say which file an export came from.
+		for i := range r.Snapshots {
+			r.Snapshots[i].Source = ""
+		}
+	}
+	for _, sn := range comp.Snapshots {
+		m.Snapshots = append(m.Snapshots, SnapshotInfo{sn.Country, sn.ID, sn.ContentSHA256, sn.LoadedAt})
+	}
+	m.Cells.Total = len(r.Cells.Cells)
+	for i := range r.Cells.Cells {
+		switch r.Cells.Cells[i].Flag {
+		case cell.Suppressed:
+			m.Cells.Suppressed++
+		case cell.Secondary:
+			m.Cells.Secondary++
+		}
+	}
+	if err := writeFolder(ctx, req.Out, r, m); err != nil {
+		return nil, err
+	}
+	m.Folder = req.Out
+	return m, nil
+}
+
+// writeFolder writes the files into a hidden sibling of out and swaps it
+// into place.
+func writeFolder(ctx context.Context, out string, r *report.Report, m *Manifest) (err error) {
+	out = filepath.Clean(out)
+	parent := filepath.Dir(out)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	cleanStale(parent, filepath.Base(out))
+	tmp, err := os.MkdirTemp(parent, partialPrefix(filepath.Base(out)))
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	writers := []struct {
+		name  string
+		write func(io.Writer) error
+	}{
+		{FileIndicators, func(w io.Writer) error { return cell.WriteCSV(w, r.Cells) }},
+		{FileWorkbook, func(w io.Writer) error { return xlsx.Write(w, r) }},
+		{FileDashboard, func(w io.Writer) error { return charts.Write(w, r) }},
+	}
+	for _, wr := range writers {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		info, err := writeFile(filepath.Join(tmp, wr.name), wr.write)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", wr.name, err)
+		}
+		m.Files = append(m.Files, info)
+	}
+	if _, err := writeFile(filepath.Join(tmp, FileManifest), func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	}); err != nil {
+		return fmt.Errorf("write %s: %w", FileManifest, err)
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it private
+		return err
+	}
+	if err := syncDir(tmp); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return swapInto(tmp, out)
+}
+
+func partialPrefix(base string) string { return "." + base + ".partial-" }
+
+// cleanStale removes partial folders left by a report that was killed.
+func cleanStale(parent, base string) {
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() && (strings.HasPrefix(e.Name(), partialPrefix(base)) || strings.HasPrefix(e.Name(), "."+base+".old-")) {
+			if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Minute {
+				os.RemoveAll(filepath.Join(parent, e.Name()))
+			}
+		}
+	}
+}
+
+func writeFile(path string, write func(io.Writer) error) (FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return FileInfo{}, err
+	}
+	h := sha256.New()
+	cw := &countWriter{w: io.MultiWriter(f, h)}
+	if err := write(cw); err != nil {
+		f.Close()
+		return FileInfo{}, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return FileInfo{}, err
+	}
+	if err := f.Close(); err != nil {
+		return FileInfo{}, err
+	}
+	return FileInfo{Name: filepath.Base(path), Bytes: cw.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Verify checks a report folder against its manifest: every listed file
+// exists with its size and SHA-256, and the folder holds nothing else.
+func Verify(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, FileManifest))
+	if err != nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", FileManifest, err)
+	}
+	listed := map[string]bool{FileManifest: true}
+	for _, f := range m.Files {
+		listed[f.Name] = true
+		data, err := os.ReadFile(filepath.Join(dir, f.Name))
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != f.SHA256 || int64(len(data)) != f.Bytes {
+			return nil, fmt.Errorf("%s does not match the manifest", f.Name)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var extra []string
+	for _, e := range entries {
+		if !listed[e.Name()] {
+			extra = append(extra, e.Name())
+		}
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		return nil, fmt.Errorf("files not in the manifest: %s", strings.Join(extra, ", "))
+	}
+	return &m, nil
+}
