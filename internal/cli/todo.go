@@ -3,7 +3,5 @@ package cli
 import "context"
 
 // Not yet built; each returns failure so nothing pretends to work.
-func runDemo(ctx context.Context, e *env, args []string) int  { return failf(e, "demo", "not built yet") }
 func runServe(ctx context.Context, e *env, args []string) int { return failf(e, "serve", "not built yet") }
 func runToken(ctx context.Context, e *env, args []string) int { return failf(e, "token", "not built yet") }
-func runSynth(ctx context.Context, e *env, args []string) int { return failf(e, "synth", "not built yet") }
