@@ -5,19 +5,23 @@
 -- disaggregations: need_type, sex
 -- partitions: need_type, sex
 -- order: 7
-WITH assessed AS (
+WITH last_delivered AS (
+    -- a need is met when the latest delivered service of its type for the
+    -- person, on or before P1, is on or after the day the need was identified
+    SELECT pk, service_type, max(service_date) AS service_date
+    FROM services
+    WHERE status = 'delivered'
+      AND service_date <= $p1::DATE
+    GROUP BY pk, service_type
+),
+assessed AS (
     SELECT
         n.pk,
         n.need_type,
-        EXISTS (
-            SELECT 1
-            FROM services AS s
-            WHERE s.pk = n.pk
-              AND s.service_type = n.need_type
-              AND s.status = 'delivered'
-              AND s.service_date BETWEEN n.identified_date AND $p1::DATE
-        ) AS met
+        coalesce(l.service_date >= n.identified_date, false) AS met
     FROM needs AS n
+    LEFT JOIN last_delivered AS l
+        ON l.pk = n.pk AND l.service_type = n.need_type
     WHERE n.identified_date <= $p1::DATE
 )
 SELECT

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"rrstat/internal/cell"
@@ -129,16 +130,55 @@ func (s *Store) Compute(ctx context.Context, cat indicator.Catalogue, p period.P
 	}
 	t := &cell.Table{Period: p.Label}
 	countries := append([]string{cell.AllCountries}, out.Countries...)
-	for _, ind := range cat {
-		got, err := runQuery(ctx, conn, ind, bind, out.Timings)
+	// The queries run on QueryWorkers connections at once: DuckDB spreads
+	// each query over the cores, but small queries leave them idle.
+	conns := []*sql.Conn{conn}
+	for len(conns) < max(1, s.QueryWorkers) && len(conns) < len(cat) {
+		c, err := s.DB.Conn(ctx)
 		if err != nil {
 			return nil, err
 		}
-		cells, err := frame(ind, countries, open, got)
-		if err != nil {
-			return nil, err
+		defer c.Close()
+		for _, v := range views {
+			if _, err := c.ExecContext(ctx, v); err != nil {
+				return nil, fmt.Errorf("prepare report views: %w", err)
+			}
 		}
-		t.Cells = append(t.Cells, cells...)
+		conns = append(conns, c)
+	}
+	results := make([][]cell.Cell, len(cat))
+	errs := make([]error, len(cat))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for _, c := range conns {
+		wg.Add(1)
+		go func(c *sql.Conn) {
+			defer wg.Done()
+			for i := range next {
+				ind := cat[i]
+				start := time.Now()
+				got, err := runQuery(ctx, c, ind, bind)
+				if err == nil {
+					results[i], err = frame(ind, countries, open, got)
+				}
+				errs[i] = err
+				mu.Lock()
+				out.Timings[ind.ID] = time.Since(start).Seconds()
+				mu.Unlock()
+			}
+		}(c)
+	}
+	for i := range cat {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i := range cat {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		t.Cells = append(t.Cells, results[i]...)
 	}
 	out.Cells = t
 	return out, nil
@@ -191,7 +231,7 @@ type figures struct {
 
 // runQuery runs one indicator's SQL with its parameters bound and returns
 // its rows by key.
-func runQuery(ctx context.Context, conn *sql.Conn, ind *indicator.Indicator, bind map[string]any, timings map[string]float64) (map[cell.Key]figures, error) {
+func runQuery(ctx context.Context, conn *sql.Conn, ind *indicator.Indicator, bind map[string]any) (map[cell.Key]figures, error) {
 	var args []any
 	seen := map[string]bool{}
 	for _, m := range reParam.FindAllStringSubmatch(ind.SQL, -1) {
@@ -210,7 +250,6 @@ func runQuery(ctx context.Context, conn *sql.Conn, ind *indicator.Indicator, bin
 	q := fmt.Sprintf(`SELECT CAST(country AS VARCHAR), CAST(dimension AS VARCHAR), CAST(category AS VARCHAR),
 		CAST(numerator AS VARCHAR), CAST(denominator AS VARCHAR) FROM (%s
 )`, body)
-	start := nowSeconds()
 	rows, err := conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("queries/%s: %s", ind.File, firstLine(err.Error()))
@@ -234,7 +273,6 @@ func runQuery(ctx context.Context, conn *sql.Conn, ind *indicator.Indicator, bin
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("queries/%s: %s", ind.File, firstLine(err.Error()))
 	}
-	timings[ind.ID] = nowSeconds() - start
 	return got, nil
 }
 
@@ -329,5 +367,3 @@ func intOrZero(s string) (int64, error) {
 	}
 	return strconv.ParseInt(s, 10, 64)
 }
-
-func nowSeconds() float64 { return float64(time.Now().UnixNano()) / 1e9 }

@@ -35,7 +35,9 @@ type Store struct {
 	DB       *sql.DB
 	Path     string
 	ReadOnly bool
-	writeMu  sync.Mutex // loads run one at a time
+	// QueryWorkers is how many indicator queries run at once (default 2).
+	QueryWorkers int
+	writeMu      sync.Mutex // loads run one at a time
 }
 
 // Options control Open.
@@ -106,7 +108,7 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		db.Close()
 		return nil, friendlyOpenError(path, err)
 	}
-	s := &Store{DB: db, Path: path, ReadOnly: opt.ReadOnly}
+	s := &Store{DB: db, Path: path, ReadOnly: opt.ReadOnly, QueryWorkers: 2}
 	if !opt.ReadOnly {
 		if err := s.migrate(ctx); err != nil {
 			db.Close()

@@ -158,9 +158,17 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 		m.Disclosure = DisclosureInfo{Applied: true, K: req.K, Rule: r.SuppressionRule()}
 	}
 	if r.Audience == report.Donor {
-		// A donor report does not say which file an export came from.
+		// A donor report says nothing the cells do not: not which file an
+		// export came from, and no row counts of the load summaries (the
+		// Data quality sheet would tell that a country's export holds one
+		// person, say). Data quality is for the analysts' edition.
+		lay := *r.Layout
+		lay.Sheets.DataQuality = false
+		r.Layout = &lay
 		for i := range r.Snapshots {
 			r.Snapshots[i].Source = ""
+			r.Snapshots[i].Summary = nil
+			r.Snapshots[i].Persons, r.Snapshots[i].Rows = 0, 0
 		}
 	}
 	for _, sn := range comp.Snapshots {

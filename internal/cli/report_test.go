@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"rrstat/internal/publish"
+)
+
+// fixedNow is the clock of the CLI tests: after every date of the sample.
+var fixedNow = time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+
+// runCLI runs rrstat in process, in dir, and returns exit code, stdout and
+// stderr.
+func runCLI(t *testing.T, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
+		getenv: func(string) string { return "" }, now: func() time.Time { return fixedNow },
+		isTerminal: func(io.Writer) bool { return false }}
+	wd, _ := os.Getwd()
+	if err := os.Chdir(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	code := e.dispatch(context.Background(), args)
+	return code, out.String(), errb.String()
+}
+
+func samplePath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", "testdata", "sample", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// loadSampleStore loads the three sample exports into dir/rrstat.duckdb.
+func loadSampleStore(t *testing.T, dir string) {
+	t.Helper()
+	code, _, stderr := runCLI(t, dir, "load", samplePath(t, "export-UZ"), samplePath(t, "export-KZ"), samplePath(t, "export-TM"))
+	if code != 0 {
+		t.Fatalf("load: exit %d\n%s", code, stderr)
+	}
+}
+
+func TestReportReproducesSample(t *testing.T) {
+	dir := t.TempDir()
+	loadSampleStore(t, dir)
+	for _, per := range []string{"2025Q3", "2024"} {
+		for _, aud := range []string{"analyst", "donor"} {
+			code, stdout, stderr := runCLI(t, dir, "report", "--period", strings.ToLower(per), "--audience", aud, "--json")
+			if code != 0 {
+				t.Fatalf("report %s %s: exit %d\n%s", per, aud, code, stderr)
+			}
+			folder := filepath.Join(dir, "out", per+"-"+aud)
+			got, err := os.ReadFile(filepath.Join(folder, publish.FileIndicators))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := os.ReadFile(samplePath(t, filepath.Join("expected", "indicators-"+per+"-"+aud+".csv")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s %s: indicators.csv differs from the expected file", per, aud)
+			}
+			// The manifest printed is the one written, and every file's
+			// SHA-256 matches it.
+			m, err := publish.Verify(folder)
+			if err != nil {
+				t.Fatalf("%s %s: %v", per, aud, err)
+			}
+			var printed publish.Manifest
+			if err := json.Unmarshal([]byte(stdout), &printed); err != nil {
+				t.Fatal(err)
+			}
+			if printed.Files[0].SHA256 != m.Files[0].SHA256 || len(m.Files) != 3 {
+				t.Errorf("--json manifest does not match the folder's")
+			}
+			if m.Period.Label != per || string(m.Audience) != aud || len(m.Snapshots) != 3 {
+				t.Errorf("manifest: %+v", m)
+			}
+			if aud == "donor" && (!m.Disclosure.Applied || m.Disclosure.K != 5 || m.Disclosure.Rule == "") {
+				t.Errorf("donor manifest does not state the rule and k: %+v", m.Disclosure)
+			}
+		}
+	}
+}
+
+func TestReportRefusals(t *testing.T) {
+	dir := t.TempDir()
+	loadSampleStore(t, dir)
+	empty := t.TempDir()
+	tests := []struct {
+		name string
+		dir  string
+		args []string
+		code int
+		msg  string
+	}{
+		{"bad period", dir, []string{"report", "--period", "2025Q5"}, 1, `bad period "2025Q5"`},
+		{"bad month", dir, []string{"report", "--period", "2025-13"}, 1, "month 13 does not exist"},
+		{"year out of range", dir, []string{"report", "--period", "2101"}, 1, "from 1900 to 2100"},
+		{"unknown country", dir, []string{"report", "--period", "2025Q3", "--country", "KG"}, 1, "unknown country KG"},
+		{"unknown snapshot", dir, []string{"report", "--period", "2025Q3", "--snapshot", "XX-9"}, 1, "unknown snapshot"},
+		{"empty store", empty, []string{"report", "--period", "2025Q3"}, 1, "load an export first"},
+		{"no period", dir, []string{"report"}, 2, "--period is required"},
+		{"bad audience", dir, []string{"report", "--period", "2025Q3", "--audience", "public"}, 2, "analyst or donor"},
+		{"bad k", dir, []string{"report", "--period", "2025Q3", "--k", "0"}, 2, "at least 1"},
+		{"weights not adding to 1", dir, []string{"report", "--period", "2025Q3", "--weights", "0.5,0.3,0.3"}, 2, "add up to exactly 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.RemoveAll(filepath.Join(tt.dir, "out"))
+			code, _, stderr := runCLI(t, tt.dir, tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.msg) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, stderr, tt.code, tt.msg)
+			}
+			if _, err := os.Stat(filepath.Join(tt.dir, "out")); err == nil {
+				t.Errorf("a report folder was written")
+			}
+		})
+	}
+}
+
+func TestReportOptions(t *testing.T) {
+	dir := t.TempDir()
+	loadSampleStore(t, dir)
+	// One country, an earlier-snapshot selection by id, another layout, a
+	// month; the folder holds exactly the four files.
+	code, stdout, stderr := runCLI(t, dir, "snapshots", "--json")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	var snaps struct {
+		Snapshots []struct {
+			ID      string `json:"snapshot_id"`
+			Country string `json:"country"`
+		} `json:"snapshots"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &snaps); err != nil || len(snaps.Snapshots) != 3 {
+		t.Fatalf("snapshots: %v %s", err, stdout)
+	}
+	uz := ""
+	for _, s := range snaps.Snapshots {
+		if s.Country == "UZ" {
+			uz = s.ID
+		}
+	}
+	layout := filepath.Join("..", "..", "reports", "donor-summary.yaml")
+	absLayout, _ := filepath.Abs(layout)
+	code, _, stderr = runCLI(t, dir, "report", "--period", "2025-08", "--snapshot", uz, "--layout", absLayout, "--audience", "donor", "--out", "uz-aug")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m, err := publish.Verify(filepath.Join(dir, "uz-aug"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Countries) != 1 || m.Countries[0] != "UZ" || m.Layout != "donor-summary.yaml" || m.Period.Start != "2025-08-01" || m.Period.End != "2025-08-31" {
+		t.Errorf("manifest: %+v", m)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "uz-aug", publish.FileIndicators))
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+		if f := strings.Split(line, ","); f[2] != "ALL" && f[2] != "UZ" {
+			t.Fatalf("a country outside the selection: %s", line)
+		}
+	}
+}
