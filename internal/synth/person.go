@@ -409,7 +409,7 @@ func (w *worker) person(c *chunk, h *household, hi int, m *member, idx int, ret 
 			w.service(c, num, &svcSeq, svcPsychosocial, d, lastContact, statusDelivered)
 		}
 	}
-	for range r.IntN(3) {
+	if r.Float64() < 0.5 {
 		w.service(c, num, &svcSeq, svcMedical, ret+30+int32(r.IntN(700)), lastContact, statusDelivered)
 	}
 	if r.Float64() < 0.3 {
@@ -419,6 +419,27 @@ func (w *worker) person(c *chunk, h *household, hi int, m *member, idx int, ret 
 			st = statusReferred
 		}
 		w.service(c, num, &svcSeq, t, ret+int32(r.IntN(900)), lastContact, st)
+	}
+
+	// Ongoing support while the case stays open: after about eighteen months,
+	// a session or check-up every nine to fifteen months (school support for
+	// children, counselling, health, work for adults), mostly delivered.
+	// Without it a caseload years after its return shows almost no services.
+	if !closed {
+		ongoing := []int{svcPsychosocial, svcMedical}
+		switch {
+		case m.age+int(yearOf(g.asOf)-yearOf(ret)) < 18:
+			ongoing = append(ongoing, svcEducation, svcEducation)
+		case adult:
+			ongoing = append(ongoing, svcVocational, svcEmployment)
+		}
+		for d := ret + 540 + int32(r.IntN(180)); d <= lastContact; d += 270 + int32(r.IntN(180)) {
+			st := statusDelivered
+			if r.Float64() < 0.12 {
+				st = statusReferred
+			}
+			w.service(c, num, &svcSeq, ongoing[r.IntN(len(ongoing))], d, lastContact, st)
+		}
 	}
 
 	w.followups(c, num, m, birthYear, ret, lastContact, docDay, eduDay, empBoost, closed && closureReasons[reason] == "reintegrated")
