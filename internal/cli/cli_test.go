@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"rrstat/queries"
+)
+
+func TestUsageAndExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{}, 2, "Usage: rrstat COMMAND", ""},
+		{[]string{"--help"}, 0, "Usage: rrstat COMMAND", ""},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"load", "--help"}, 0, "Usage: rrstat load", ""},
+		{[]string{"report", "--help"}, 0, "--period", ""},
+		{[]string{"load"}, 2, "", "give at least one EXPORT"},
+		{[]string{"load", "--no-such-flag", "x"}, 2, "", "flag provided but not defined"},
+		{[]string{"load", "--encoding", "latin1", "x"}, 2, "", `unknown encoding "latin1"`},
+		{[]string{"snapshots"}, 1, "", "does not exist; load an export first"},
+		{[]string{"version"}, 0, "rrstat ", ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := runCLI(t, dir, tt.args...)
+			if code != tt.code || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr, tt.stderr) {
+				t.Errorf("exit %d\nstdout %q\nstderr %q\nwant exit %d, stdout with %q, stderr with %q", code, stdout, stderr, tt.code, tt.stdout, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestIndicatorsCommand(t *testing.T) {
+	dir := t.TempDir()
+	code, stdout, stderr := runCLI(t, dir, "indicators", "--json")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	var got struct {
+		Indicators []struct {
+			ID, Kind        string
+			Disaggregations []string
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Indicators) != 16 || got.Indicators[0].ID != "RET_ARRIVED" || got.Indicators[15].ID != "FOLLOWUP_COVERAGE" {
+		t.Errorf("catalogue: %+v", got.Indicators)
+	}
+	// Another query folder: a broken header is reported with file:line.
+	qdir := filepath.Join(dir, "q")
+	os.MkdirAll(qdir, 0o755)
+	b, _ := queries.FS.ReadFile("ret_uam.sql")
+	os.WriteFile(filepath.Join(qdir, "ret_uam.sql"), bytes.Replace(b, []byte("-- kind: count"), []byte("-- knd: count"), 1), 0o644)
+	code, _, stderr = runCLI(t, dir, "indicators", "--queries", qdir)
+	if code != 1 || !strings.Contains(stderr, `ret_uam.sql:3: unknown key "knd"`) || !strings.Contains(stderr, `missing key "kind"`) {
+		t.Errorf("exit %d, stderr %s", code, stderr)
+	}
+	// A good copy of one file works as a catalogue of one.
+	os.WriteFile(filepath.Join(qdir, "ret_uam.sql"), b, 0o644)
+	code, stdout, _ = runCLI(t, dir, "indicators", "--queries", qdir)
+	if code != 0 || !strings.Contains(stdout, "RET_UAM") || strings.Contains(stdout, "RET_ARRIVED") {
+		t.Errorf("exit %d, stdout %s", code, stdout)
+	}
+}
+
+// TestProgress: a bar appears on a terminal only after about a second.
+func TestProgress(t *testing.T) {
+	var buf bytes.Buffer
+	e := &env{stderr: &buf, isTerminal: func(io.Writer) bool { return true }}
+	p := newProgress(e)
+	p.update("reading services.csv", 10, 100)
+	time.Sleep(300 * time.Millisecond)
+	if buf.Len() != 0 {
+		t.Errorf("a bar before a second: %q", buf.String())
+	}
+	time.Sleep(1200 * time.Millisecond)
+	p.finish()
+	if !strings.Contains(buf.String(), "reading services.csv") {
+		t.Errorf("no bar after a second: %q", buf.String())
+	}
+	// Not a terminal: nothing, ever.
+	buf.Reset()
+	e.isTerminal = func(io.Writer) bool { return false }
+	p = newProgress(e)
+	p.update("x", 1, 2)
+	time.Sleep(1300 * time.Millisecond)
+	p.finish()
+	if buf.Len() != 0 {
+		t.Errorf("a bar without a terminal: %q", buf.String())
+	}
+}
