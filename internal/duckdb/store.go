@@ -87,14 +87,17 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 		q.Set("memory_limit", opt.MemoryLimit)
 	}
 	dsn := path + "?" + q.Encode()
+	// Connections are opened later too, when a pool grows: their set-up
+	// must not depend on the context that opened the store.
+	ctxConn := context.WithoutCancel(ctx)
 	connector, err := duckdb.NewConnector(dsn, func(execer driver.ExecerContext) error {
 		// After a lockdown the settings are locked (and global): a new
 		// connection inherits them and may not set them again.
-		if locked, err := isLocked(ctx, execer); err != nil || locked {
+		if locked, err := isLocked(ctxConn, execer); err != nil || locked {
 			return err
 		}
 		for _, s := range settings {
-			if _, err := execer.ExecContext(ctx, s, nil); err != nil {
+			if _, err := execer.ExecContext(ctxConn, s, nil); err != nil {
 				return err
 			}
 		}
