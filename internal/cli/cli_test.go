@@ -103,3 +103,21 @@ func TestProgress(t *testing.T) {
 		t.Errorf("a bar without a terminal: %q", buf.String())
 	}
 }
+
+// TestMaxRejectZero: --max-reject 0 allows no reject at all (zero is not
+// "the default").
+func TestMaxRejectZero(t *testing.T) {
+	dir := t.TempDir()
+	exp := filepath.Join(dir, "exp")
+	os.MkdirAll(exp, 0o755)
+	os.WriteFile(filepath.Join(exp, "returnees.csv"), []byte("person_id,country,sex,birth_year,return_date,return_from,case_status\n"+
+		"A,UZ,F,1990,2020-01-01,SY,open\nB,UZ,F,1990,2020-01-01,SY,opne\n"), 0o644)
+	code, _, stderr := runCLI(t, dir, "load", "--max-reject", "0", exp)
+	if code != 1 || !strings.Contains(stderr, "more than the 0 % allowed") {
+		t.Errorf("--max-reject 0: exit %d, %s", code, stderr)
+	}
+	code, _, stderr = runCLI(t, dir, "load", "--max-reject", "50", exp)
+	if code != 0 {
+		t.Errorf("--max-reject 50: exit %d, %s", code, stderr)
+	}
+}

@@ -120,7 +120,7 @@ func loadOne(ctx context.Context, e *env, store *duckdb.Store, path string, f lo
 	}
 	defer ex.Close()
 	prog := newProgress(e)
-	sum, err := store.Load(ctx, ex, duckdb.LoadOptions{MaxRejectPct: f.maxReject, DryRun: dry, Now: e.now(), Progress: prog.update})
+	sum, err := store.Load(ctx, ex, duckdb.LoadOptions{MaxRejectPct: duckdb.Percent(f.maxReject), DryRun: dry, Now: e.now(), Progress: prog.update})
 	prog.finish()
 	if err != nil {
 		sum.Error = plainError(err)

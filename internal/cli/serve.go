@@ -139,7 +139,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		Catalogue: cat, Layout: l, Tokens: tok, Audit: audit, Log: log,
 		UploadDir: uploadDir, ReportsDir: orDefault(*reportsDir, ".reports"),
 		Limits:       httpapi.Limits{MaxBodyBytes: int64(maxBody), MaxUnpackedBytes: int64(maxUnpacked), MaxEntries: *maxEntries},
-		MaxRejectPct: *maxReject, MinK: *minK, Version: Version, Now: e.now,
+		MaxRejectPct: duckdb.Percent(*maxReject), MinK: *minK, Version: Version, Now: e.now,
 	}
 	if err := mkPrivateDir(uploadDir); err != nil {
 		return failf(e, "serve", "upload folder: %v", err)

@@ -21,8 +21,9 @@ import (
 // LoadOptions control a load.
 type LoadOptions struct {
 	// MaxRejectPct is the largest share of a table's rows (per cent) that may
-	// be rejected before the whole load fails (--max-reject, default 5).
-	MaxRejectPct float64
+	// be rejected before the whole load fails (--max-reject); nil means the
+	// default, DefaultMaxRejectPct. Zero allows no reject at all.
+	MaxRejectPct *float64
 	// Now is the time of loading (UTC); its date is "the day of loading"
 	// after which no date may lie. Zero means time.Now().
 	Now time.Time
@@ -35,6 +36,12 @@ type LoadOptions struct {
 	// (all merges are counted and stored); 0 means 100.
 	MaxMergeWarnings int
 }
+
+// DefaultMaxRejectPct is --max-reject's default (data-contract.md).
+const DefaultMaxRejectPct = 5.0
+
+// Percent returns a pointer to p, for LoadOptions.MaxRejectPct.
+func Percent(p float64) *float64 { return &p }
 
 // ErrLoadFailed is wrapped by the error of a load that was refused after
 // validation (too many rejects, mixed countries, no person).
@@ -63,8 +70,8 @@ func (s *Store) Load(ctx context.Context, ex *source.Export, opt LoadOptions) (*
 		opt.Now = time.Now()
 	}
 	opt.Now = opt.Now.UTC()
-	if opt.MaxRejectPct == 0 {
-		opt.MaxRejectPct = 5
+	if opt.MaxRejectPct == nil {
+		opt.MaxRejectPct = Percent(DefaultMaxRejectPct)
 	}
 	if opt.MaxMergeWarnings == 0 {
 		opt.MaxMergeWarnings = 100
@@ -255,24 +262,29 @@ func (l *loader) read(ctx context.Context) error {
 		return err
 	}
 	l.created = true
+	// The rollback must run also when ctx is cancelled, or the pooled
+	// connection keeps the aborted transaction and no later load can
+	// begin one.
+	rollback := func() { l.exec(context.WithoutCancel(ctx), "ROLLBACK") }
 	for _, tn := range export.TableNames {
 		t := l.ex.Tables[tn]
 		if t == nil {
 			q := fmt.Sprintf("CREATE TABLE %s AS %s", l.table(tn), l.emptySelect(export.TableByName(tn)))
 			if err := l.exec(ctx, q, sql.Named("snap", l.snap), sql.Named("today", l.today)); err != nil {
-				l.exec(ctx, "ROLLBACK")
+				rollback()
 				return err
 			}
 			continue
 		}
 		l.progress("reading " + t.File)
 		if err := l.insert(ctx, t); err != nil {
-			l.exec(ctx, "ROLLBACK")
+			rollback()
 			return err
 		}
 		l.done += t.Size()
 	}
 	if err := l.exec(ctx, "COMMIT"); err != nil {
+		rollback()
 		return fmt.Errorf("store rows: %w", err)
 	}
 	return nil
@@ -298,7 +310,7 @@ func (l *loader) prepareSource(ctx context.Context, t *source.Table) error {
 			names, types = append(names, name), append(types, typ)
 		}
 		rows.Close()
-		if err := l.ex.SetParquetHeader(t, names, nil); err != nil {
+		if err := l.ex.SetParquetHeader(t, names, l.ex.DropColumns); err != nil {
 			return err
 		}
 		t.ParquetTypes = types
@@ -360,9 +372,8 @@ func (l *loader) sourceSQL(t *source.Table) string {
 			// max_line_size is left at DuckDB's 2 MB: a larger one turns
 			// off the parallel reader.
 		}
-		if sc.HeaderLine > 1 {
-			opts = append(opts, fmt.Sprintf("skip = %d", sc.HeaderLine-1))
-		}
+		// The file starts with its header: blank lines before it are
+		// cut off by the source (see source.prepareCSV).
 		if !sc.Regular {
 			opts = append(opts, "null_padding = true")
 			if sc.QuotedNewlines {
@@ -815,9 +826,9 @@ func (l *loader) judge(ctx context.Context) error {
 		if c.RowsRead == 0 {
 			continue
 		}
-		if pct := 100 * float64(c.Rejected) / float64(c.RowsRead); pct > l.opt.MaxRejectPct {
+		if pct := 100 * float64(c.Rejected) / float64(c.RowsRead); pct > *l.opt.MaxRejectPct {
 			problems = append(problems, fmt.Sprintf("%s: %d of %d rows rejected (%.1f %%), more than the %s %% allowed (--max-reject); see the rejects for the reasons",
-				l.ex.Tables[tn].File, c.Rejected, c.RowsRead, pct, trimFloat(l.opt.MaxRejectPct)))
+				l.ex.Tables[tn].File, c.Rejected, c.RowsRead, pct, trimFloat(*l.opt.MaxRejectPct)))
 		}
 	}
 	if err := l.badTable(ctx); err != nil {

@@ -92,15 +92,22 @@ func typedValue(c export.Column, r string) string {
 		return fmt.Sprintf("CASE WHEN %s = 'F' OR %s = 'M' THEN %s WHEN %s THEN 'F' WHEN %s THEN 'M' END",
 			r, r, r, inList("lower("+r+")", export.FemaleWords), inList("lower("+r+")", export.MaleWords))
 	case export.Integer:
-		return fmt.Sprintf(`CASE WHEN length(%s) = 4 AND %s BETWEEN '1000' AND '9999' THEN try_cast(%s AS INTEGER)
-		    WHEN regexp_full_match(%s, '[0-9]{1,9}(\.0*)?') THEN CAST(regexp_extract(%s, '^[0-9]+') AS INTEGER) END`, r, r, r, r, r)
+		// The fast path takes four digits only (the number writes back as
+		// the text): DuckDB's cast also reads "19e2", "1_99" and "19.5"
+		// (as 1900, 199 and 20).
+		return fmt.Sprintf(`CASE WHEN length(%s) = 4 AND %s BETWEEN '1000' AND '9999' AND CAST(try_cast(%s AS INTEGER) AS VARCHAR) = %s THEN try_cast(%s AS INTEGER)
+		    WHEN regexp_full_match(%s, '[0-9]{1,9}(\.0*)?') THEN CAST(regexp_extract(%s, '^[0-9]+') AS INTEGER) END`, r, r, r, r, r, r, r)
 	case export.Date:
 		// LIKE with a fixed pattern is far cheaper than a regular
-		// expression; try_cast then requires the digits.
-		return fmt.Sprintf(`CASE WHEN %s LIKE '____-__-__' THEN coalesce(try_cast(%s AS DATE), rr_date(%s)) ELSE rr_date(%s) END`, r, r, r, r)
+		// expression. DuckDB's cast also reads "-019-01-08" (a year BC) or
+		// "2019-01-8T": the fast path keeps only a date that writes back
+		// as the text itself; anything else goes to rr_date.
+		return fmt.Sprintf(`CASE WHEN %s LIKE '____-__-__' AND CAST(try_cast(%s AS DATE) AS VARCHAR) = %s THEN try_cast(%s AS DATE) ELSE rr_date(%s) END`, r, r, r, r, r)
 	case export.Decimal01:
-		return fmt.Sprintf(`CASE WHEN %s LIKE '0.%%' AND length(%s) <= 8 THEN try_cast(%s AS DECIMAL(18, 6))
-		    WHEN rr_decimal_ok(%s) THEN try_cast(rr_num(%s) AS DECIMAL(18, 6)) END`, r, r, r, r, r)
+		// The fast path leaves out what DuckDB's cast reads beyond the
+		// contract: exponents and digit separators ("0.5e-1", "0.1_2").
+		return fmt.Sprintf(`CASE WHEN %s LIKE '0.%%' AND length(%s) <= 8 AND NOT contains(%s, 'e') AND NOT contains(%s, 'E') AND NOT contains(%s, '_') THEN try_cast(%s AS DECIMAL(18, 6))
+		    WHEN rr_decimal_ok(%s) THEN try_cast(rr_num(%s) AS DECIMAL(18, 6)) END`, r, r, r, r, r, r, r, r)
 	case export.Bool:
 		n := boolNorm(r)
 		return fmt.Sprintf("CASE WHEN %s = 'true' THEN true WHEN %s = 'false' THEN false WHEN %s THEN true WHEN %s THEN false END",

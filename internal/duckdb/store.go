@@ -174,7 +174,10 @@ func friendlyOpenError(path string, err error) error {
 		}
 		return fmt.Errorf("%w: the store %s is in use by %s, for example a load or the rrstat service; wait until it has finished, or stop it, and try again", ErrInUse, path, who)
 	}
-	if strings.Contains(msg, "not a valid DuckDB database file") || strings.Contains(msg, "database file") {
+	if strings.Contains(msg, "not a valid DuckDB database file") {
+		return fmt.Errorf("open store %s: the file is not an rrstat store (not a DuckDB database file); give another --db", path)
+	}
+	if strings.Contains(msg, "database file") {
 		return fmt.Errorf("open store %s: not an rrstat store (DuckDB file): %v", path, firstLine(msg))
 	}
 	return fmt.Errorf("open store %s: %v", path, firstLine(msg))

@@ -63,8 +63,8 @@ type Config struct {
 	// ReportsDir holds one folder per report, named by its id.
 	ReportsDir string
 	Limits     Limits
-	// MaxRejectPct is the load's --max-reject (default 5).
-	MaxRejectPct float64
+	// MaxRejectPct is the load's --max-reject; nil means the default 5.
+	MaxRejectPct *float64
 	// MinK is the least k of a donor report (default DefaultMinK): a donor
 	// report is visible to donors, so no one may make one with less.
 	MinK int
@@ -108,9 +108,6 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Limits.MaxBodyBytes <= 0 || cfg.Limits.MaxUnpackedBytes <= 0 || cfg.Limits.MaxEntries <= 0 {
 		return nil, errors.New("httpapi: every limit must be positive")
-	}
-	if cfg.MaxRejectPct == 0 {
-		cfg.MaxRejectPct = 5
 	}
 	if cfg.MinK == 0 {
 		cfg.MinK = DefaultMinK

@@ -31,14 +31,22 @@ type CSVScan struct {
 	Delim      byte
 	Header     []string
 	HeaderLine int64 // the physical line of the header (1 unless blank lines precede it)
-	Records    int64 // data records (blank lines are not records)
-	MaxFields  int   // the most fields in any record (the header included)
+	// HeaderOffset is the byte offset at which the header line starts
+	// (after a byte-order mark and any blank lines before it).
+	HeaderOffset int64
+	Records      int64 // data records (blank lines are not records)
+	MaxFields    int   // the most fields in any record (the header included)
 	// Regular is true when every record has as many fields as the header
 	// and quoting is well formed; DuckDB then reads it in its fast mode.
 	Regular bool
 	// QuotedNewlines is true when a quoted field spans lines.
 	QuotedNewlines bool
 	Malformed      []Malformed
+	// BareCR is the line of the first carriage return outside quotes that
+	// does not end a line (0: none). DuckDB takes it for a line end and the
+	// Go scan does not, so they would not agree on the records: the file
+	// is refused.
+	BareCR int64
 	// Trim[i] is true when some value of field i has white space around it
 	// (or is only white space), so that it must be trimmed; reading the
 	// other fields as they are saves the loader a costly string function.
@@ -124,6 +132,7 @@ func scanCSV(path string) (*CSVScan, error) {
 				}
 				sc.Delim = detectDelim(l)
 				st.delim = sc.Delim
+				sc.HeaderOffset = offset
 			}
 			sc.feed(&st, l, line)
 			offset += int64(len(l))
@@ -166,6 +175,9 @@ func (sc *CSVScan) feed(st *recState, l []byte, line int64) {
 		st.values, st.fieldBuf, st.trim = st.values[:0], st.fieldBuf[:0], st.trim[:0]
 		// Fast path: a line without quotes is one whole record.
 		if !st.collect && bytes.IndexByte(l, '"') < 0 {
+			if sc.BareCR == 0 && bytes.IndexByte(l, '\r') >= 0 && hasBareCR(l) {
+				sc.BareCR = line
+			}
 			st.fields += bytes.Count(l, []byte{st.delim})
 			if mayHaveSpace(l) {
 				sc.markTrim(l, st.delim)
@@ -203,6 +215,11 @@ func (sc *CSVScan) feed(st *recState, l []byte, line int64) {
 			st.endField()
 			sc.finish(st)
 			return
+		case c == '\r':
+			if sc.BareCR == 0 {
+				sc.BareCR = line
+			}
+			st.fieldBuf = append(st.fieldBuf, c)
 		case c == '"' && atStart:
 			st.inQuote = true
 		case st.afterQ:
@@ -308,6 +325,14 @@ func (sc *CSVScan) finish(st *recState) {
 			fmt.Sprintf("%s: %d fields, the header has %d", export.ReasonMalformed, st.fields, len(sc.Header))})
 		sc.Regular = false
 	}
+}
+
+// hasBareCR reports whether a line (without quotes) has a carriage return
+// other than in its line end.
+func hasBareCR(l []byte) bool {
+	l = bytes.TrimSuffix(l, []byte("\n"))
+	l = bytes.TrimSuffix(l, []byte("\r"))
+	return bytes.IndexByte(l, '\r') >= 0
 }
 
 func isBlank(l []byte) bool {

@@ -133,7 +133,10 @@ type Export struct {
 	ContentSHA256 string
 	Tables        map[string]*Table // by table name; absent tables are missing
 	Warnings      []string
-	tmp           string // temporary folder removed by Close
+	// DropColumns are the direct-identifier columns the user chose to drop
+	// (Options.DropColumns), for headers read later (SetParquetHeader).
+	DropColumns []string
+	tmp         string // temporary folder removed by Close
 }
 
 // Close removes the temporary files of the export.
@@ -161,7 +164,7 @@ func Open(path string, opt Options) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Export{Path: path, Tables: map[string]*Table{}, tmp: tmp}
+	e := &Export{Path: path, Tables: map[string]*Table{}, DropColumns: opt.DropColumns, tmp: tmp}
 	switch kind := sniff(path, fi); kind {
 	case "dir":
 		err = e.openDir(path, opt)
@@ -325,6 +328,20 @@ func (e *Export) prepareCSV(tn, name, path string, opt Options) (*Table, error) 
 		e.Warnings = append(e.Warnings, fmt.Sprintf("%s has no header line: the %s table is absent", name, tn))
 		return nil, nil
 	}
+	if sc.BareCR > 0 {
+		return nil, export.Refusef("%s line %d: a carriage return (CR) inside the line, outside quotes, which CSV readers take for a line end; save the file again with Windows (CRLF) or Unix (LF) line ends, or quote the value that holds it", name, sc.BareCR)
+	}
+	if sc.HeaderLine > 1 {
+		// DuckDB's reader miscounts lines to skip when blank lines before
+		// the header mix line ends ("\n\r\n"); give it a copy that starts
+		// at the header instead. The lines reported stay the physical
+		// lines of the original (sc.Line).
+		cut := filepath.Join(e.tmp, "h-"+filepath.Base(utf8Path))
+		if err := copyFrom(utf8Path, cut, sc.HeaderOffset); err != nil {
+			return nil, export.Refusef("%s: %v", name, err)
+		}
+		utf8Path = cut
+	}
 	t := &Table{Schema: export.TableByName(tn), File: name, Format: CSV, Path: utf8Path, Scan: sc, Header: sc.Header}
 	m, err := export.MatchHeader(t.Schema, name, sc.Header, opt.DropColumns)
 	if err != nil {
@@ -380,6 +397,27 @@ func (e *Export) toUTF8(name, path, enc string) (string, string, error) {
 		return "", "", export.Refusef("%s: cannot decode as %s: %v", name, enc, err)
 	}
 	return out, "", nil
+}
+
+// copyFrom copies src from byte offset off to dst.
+func copyFrom(src, dst string, off int64) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if _, err := in.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	out, err := os.Create(dst)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 func convert(src, dst string, tr transform.Transformer) error {
