@@ -79,22 +79,6 @@ func Parse(s string) (Period, error) {
 	return p, nil
 }
 
-// Previous returns the period of the same kind just before p.
-func (p Period) Previous() Period {
-	var q Period
-	switch p.Kind {
-	case Year:
-		q, _ = Parse(strconv.Itoa(p.Start.Year() - 1))
-	case Quarter:
-		s := p.Start.AddDate(0, -3, 0)
-		q, _ = Parse(fmt.Sprintf("%04dQ%d", s.Year(), (int(s.Month())+2)/3))
-	case Month:
-		s := p.Start.AddDate(0, -1, 0)
-		q, _ = Parse(fmt.Sprintf("%04d-%02d", s.Year(), int(s.Month())))
-	}
-	return q
-}
-
 // LatestCompleteQuarter returns the last calendar quarter that ended on or
 // before day.
 func LatestCompleteQuarter(day time.Time) Period {
