@@ -108,6 +108,9 @@ func computeReport(db, dir string) (map[string]float64, error) {
 		return nil, err
 	}
 	defer s.Close()
+	if w, err := strconv.Atoi(os.Getenv("RRSTAT_QUERY_WORKERS")); err == nil {
+		s.QueryWorkers = w
+	}
 	cat, err := indicator.Load(queries.FS, "queries")
 	if err != nil {
 		return nil, err
