@@ -40,6 +40,24 @@ func (t *Table) Countries() []string {
 	return out
 }
 
+// Categories returns the categories of an indicator's dimension in table
+// order, over the given countries in that order (ALL's list first: it holds
+// every category of any country), each once.
+func (t *Table) Categories(indicator, dimension string, countries []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, country := range countries {
+		for i := range t.Cells {
+			c := &t.Cells[i]
+			if c.Indicator == indicator && c.Country == country && c.Dimension == dimension && !seen[c.Category] {
+				seen[c.Category] = true
+				out = append(out, c.Category)
+			}
+		}
+	}
+	return out
+}
+
 // Record returns the cell as a row of indicators.csv (without formula
 // protection; see SafeText).
 func (c *Cell) Record(period string) []string {

@@ -456,18 +456,7 @@ func thousands(s string) string {
 // categories returns the categories of a dimension in table order: ALL's
 // first (ALL lists every category of any country), then any other.
 func (b *builder) categories(id, dim string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, country := range b.codes {
-		for i := range b.r.Cells.Cells {
-			c := &b.r.Cells.Cells[i]
-			if c.Indicator == id && c.Country == country && c.Dimension == dim && !seen[c.Category] {
-				seen[c.Category] = true
-				out = append(out, c.Category)
-			}
-		}
-	}
-	return out
+	return b.r.Cells.Categories(id, dim, b.codes)
 }
 
 func (b *builder) panel(it *layout.Item, ind *indicator.Indicator) panel {

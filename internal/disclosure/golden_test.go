@@ -16,6 +16,9 @@ import (
 // TestGolden applies k = 5 to the sample analyst files and wants the sample
 // donor files byte for byte (copied from /work/shared/sample/expected; they
 // are the judge, so there is no -update flag).
+// expected holds the sample's expected indicators.csv files.
+var expected = filepath.Join("..", "..", "testdata", "sample", "expected")
+
 func TestGolden(t *testing.T) {
 	cat, err := indicator.Load(queries.FS, "queries")
 	if err != nil {
@@ -27,11 +30,11 @@ func TestGolden(t *testing.T) {
 	}
 	for _, period := range []string{"2025Q3", "2024"} {
 		t.Run(period, func(t *testing.T) {
-			in, err := os.ReadFile(filepath.Join("testdata", "indicators-"+period+"-analyst.csv"))
+			in, err := os.ReadFile(filepath.Join(expected, "indicators-"+period+"-analyst.csv"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := os.ReadFile(filepath.Join("testdata", "indicators-"+period+"-donor.csv"))
+			want, err := os.ReadFile(filepath.Join(expected, "indicators-"+period+"-donor.csv"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -176,18 +176,7 @@ func (b *book) categories(id, dim string) []string {
 	if dim == cell.TotalDimension {
 		return []string{cell.TotalDimension}
 	}
-	var out []string
-	seen := map[string]bool{}
-	for _, country := range b.countries {
-		for i := range b.r.Cells.Cells {
-			c := &b.r.Cells.Cells[i]
-			if c.Indicator == id && c.Country == country && c.Dimension == dim && !seen[c.Category] {
-				seen[c.Category] = true
-				out = append(out, c.Category)
-			}
-		}
-	}
-	return out
+	return b.r.Cells.Categories(id, dim, b.countries)
 }
 
 // symbols records which symbols a sheet used, for its footnotes.
