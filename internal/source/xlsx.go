@@ -84,7 +84,7 @@ func (e *Export) openWorkbook(path string, opt Options) error {
 		}
 		t.Index = m.Index
 		e.Warnings = append(e.Warnings, m.Warnings...)
-		convertSheetValues(f, sheet, t, date1904)
+		convertSheetValues(t, date1904)
 		e.Tables[tn] = t
 	}
 	return nil
@@ -142,16 +142,22 @@ func readSheet(f *excelize.File, sheet, tn string, date1904 bool, opt Options) (
 // values: in date columns a serial number (a real date cell) becomes an ISO
 // date, honouring the 1904 flag, and keeps a non-midnight time so that the
 // date rule rejects it; in integer and decimal columns a binary float
-// becomes its shortest decimal form (0.66, not 0.65999999999999992). Only
-// numeric cells are converted: text that happens to look like a number
-// ("2019" typed as text in a date column) is left for the rules to judge.
-func convertSheetValues(f *excelize.File, sheet string, t *Table, date1904 bool) {
+// becomes its shortest decimal form (0.66, not 0.65999999999999992).
+//
+// A number is converted whether the cell holds a number or text that looks
+// like one: asking excelize for each cell's type loads the whole worksheet
+// into memory (gigabytes and minutes for a few hundred thousand rows). The
+// cost is small: text like "2019" in a date column becomes 1905-07-11,
+// which the date rules then reject (before return_date, or a birth year
+// after the return), and a serial number typed as text is read as the date
+// it stands for.
+func convertSheetValues(t *Table, date1904 bool) {
 	for _, col := range t.Schema.Columns {
 		i, ok := t.Index[col.Name]
 		if !ok {
 			continue
 		}
-		for r, rec := range t.Records {
+		for _, rec := range t.Records {
 			if i >= len(rec) {
 				continue
 			}
@@ -164,10 +170,6 @@ func convertSheetValues(f *excelize.File, sheet string, t *Table, date1904 bool)
 				continue
 			}
 			if col.Type != export.Date && col.Type != export.Integer && col.Type != export.Decimal01 {
-				continue
-			}
-			ref, _ := excelize.CoordinatesToCellName(i+1, int(t.RowLines[r]))
-			if ct, err := f.GetCellType(sheet, ref); err != nil || ct == excelize.CellTypeSharedString || ct == excelize.CellTypeInlineString {
 				continue
 			}
 			switch col.Type {
