@@ -7,17 +7,9 @@ import (
 	"testing"
 	"testing/fstest"
 
-	"rrstat/internal/cell"
-	"rrstat/internal/indicator"
 	"rrstat/internal/report"
 	"rrstat/internal/report/reporttest"
 )
-
-func testCatalogue(t testing.TB) indicator.Catalogue { return reporttest.Catalogue(t) }
-
-func readCells(t testing.TB, cat indicator.Catalogue, name string) *cell.Table {
-	return reporttest.Cells(t, cat, name)
-}
 
 func testReport(t testing.TB, aud report.Audience, layoutName string) *report.Report {
 	return reporttest.Report(t, aud, layoutName)

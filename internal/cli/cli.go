@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"time"
 )
@@ -201,13 +200,4 @@ func runVersion(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintln(e.stdout, "rrstat", Version)
 	return ExitOK
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

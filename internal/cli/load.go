@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -133,9 +132,6 @@ func plainError(err error) string {
 	msg := err.Error()
 	for _, p := range []error{export.ErrRefused, duckdb.ErrLoadFailed} {
 		msg = strings.TrimPrefix(msg, p.Error()+": ")
-	}
-	if errors.Is(err, source.ErrTooLarge) {
-		return msg
 	}
 	return msg
 }
