@@ -149,10 +149,19 @@ type loader struct {
 	// number of the rule it broke (0: a malformed CSV record).
 	bad    map[string]map[int64]int
 	values map[string]map[int64]string // the offending value of a rejected row
+	// unwritten are the rejected rows not yet in rr_bad; badCreated says
+	// whether this load has created rr_bad.
+	unwritten  []badRow
+	badCreated bool
 	// keyRejects are rejects found among the valid rows (duplicate keys)
 	// and merges.
 	keyRejects []keyReject
 	created    bool // the snapshot's tables exist
+}
+
+type badRow struct {
+	table string
+	ord   int64
 }
 
 type keyReject struct {
@@ -503,8 +512,12 @@ func (l *loader) note(tn string, ord int64, code int, value string) {
 		}
 		l.values[tn] = map[int64]string{}
 	}
-	if prev, ok := l.bad[tn][ord]; ok && prev <= code {
+	prev, seen := l.bad[tn][ord]
+	if seen && prev <= code {
 		return
+	}
+	if !seen {
+		l.unwritten = append(l.unwritten, badRow{tn, ord})
 	}
 	l.bad[tn][ord] = code
 	l.values[tn][ord] = value
@@ -546,27 +559,35 @@ func (l *loader) malformed(ctx context.Context) error {
 	return l.badTable(ctx)
 }
 
-// badTable writes the rejected record numbers into rr_bad (table, ord), so
-// that the key rules see only the valid rows.
+// badTable adds the rejected record numbers noted since its last call to
+// rr_bad (table, ord), so that the key rules see only the valid rows.
 func (l *loader) badTable(ctx context.Context) error {
-	if err := l.exec(ctx, "CREATE OR REPLACE TEMP TABLE rr_bad (tbl VARCHAR, ord BIGINT)"); err != nil {
-		return err
+	if !l.badCreated {
+		if err := l.exec(ctx, "CREATE OR REPLACE TEMP TABLE rr_bad (tbl VARCHAR, ord BIGINT)"); err != nil {
+			return err
+		}
+		l.badCreated = true
 	}
-	return l.conn.Raw(func(dc any) error {
+	if len(l.unwritten) == 0 {
+		return nil
+	}
+	err := l.conn.Raw(func(dc any) error {
 		a, err := duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "rr_bad")
 		if err != nil {
 			return err
 		}
-		for tn, m := range l.bad {
-			for ord := range m {
-				if err := a.AppendRow(tn, ord); err != nil {
-					a.Close()
-					return err
-				}
+		for _, b := range l.unwritten {
+			if err := a.AppendRow(b.table, b.ord); err != nil {
+				a.Close()
+				return err
 			}
 		}
 		return a.Close()
 	})
+	if err == nil {
+		l.unwritten = l.unwritten[:0]
+	}
+	return err
 }
 
 // valid is the SQL of a table's valid rows so far, with their record number.
