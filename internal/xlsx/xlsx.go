@@ -187,17 +187,9 @@ type symbols struct {
 // value returns what a table shows for a cell's value, and marks the symbol
 // used. total selects the bold styles of a total row.
 func (b *book) value(c *cell.Cell, kind cell.Kind, total bool, used *symbols) any {
-	st := b.st.body
-	if total {
-		st = b.st.total
-	}
-	switch {
-	case c == nil:
-		used.absent = true
-		return excelize.Cell{StyleID: st.symbol}
-	case !c.Published():
-		used.suppressed = true
-		return excelize.Cell{StyleID: st.symbol, Value: SymbolSuppressed}
+	st, sym, ok := b.figureStyle(c, total, used)
+	if !ok {
+		return sym
 	}
 	f, ok := c.Float()
 	if !ok {
@@ -217,6 +209,17 @@ func (b *book) value(c *cell.Cell, kind cell.Kind, total bool, used *symbols) an
 // base returns what a table shows for a cell's denominator (the base of a
 // percentage, the persons averaged by a mean).
 func (b *book) base(c *cell.Cell, total bool, used *symbols) any {
+	st, sym, ok := b.figureStyle(c, total, used)
+	if !ok {
+		return sym
+	}
+	return excelize.Cell{StyleID: st.count, Value: c.Fig.Denominator}
+}
+
+// figureStyle returns the styles of a table row and, for a cell with no
+// figures to show (absent, or suppressed), the symbol cell to write instead
+// and false, marking the symbol used.
+func (b *book) figureStyle(c *cell.Cell, total bool, used *symbols) (numberStyles, excelize.Cell, bool) {
 	st := b.st.body
 	if total {
 		st = b.st.total
@@ -224,12 +227,12 @@ func (b *book) base(c *cell.Cell, total bool, used *symbols) any {
 	switch {
 	case c == nil:
 		used.absent = true
-		return excelize.Cell{StyleID: st.symbol}
+		return st, excelize.Cell{StyleID: st.symbol}, false
 	case !c.Published():
 		used.suppressed = true
-		return excelize.Cell{StyleID: st.symbol, Value: SymbolSuppressed}
+		return st, excelize.Cell{StyleID: st.symbol, Value: SymbolSuppressed}, false
 	}
-	return excelize.Cell{StyleID: st.count, Value: c.Fig.Denominator}
+	return st, excelize.Cell{}, true
 }
 
 // chartValue returns a cell's value for a chart's data range: a number, or
