@@ -6,16 +6,17 @@
 -- partitions: closure_reason, sex
 -- order: 15
 SELECT
+    w.period,
     CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
     d.dimension,
     d.category,
     count(*) AS numerator,
     NULL AS denominator
-FROM returnees AS r,
+FROM returnees AS r
+JOIN periods AS w ON r.case_closed_date BETWEEN w.p0 AND w.p1,
     LATERAL (VALUES
         ('total', 'total'),
         ('closure_reason', r.closure_reason),
         ('sex', r.sex)
     ) AS d (dimension, category)
-WHERE r.case_closed_date BETWEEN $p0::DATE AND $p1::DATE
-GROUP BY GROUPING SETS ((r.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, r.country, d.dimension, d.category), (w.period, d.dimension, d.category));

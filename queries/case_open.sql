@@ -5,18 +5,35 @@
 -- disaggregations: sex, age_group
 -- partitions: sex, age_group
 -- order: 14
+WITH open_cases AS (
+    SELECT
+        pk,
+        country,
+        sex,
+        birth_year,
+        -- open at the end of every period from the return (since) to the
+        -- last one that ends before the case was closed (until, exclusive)
+        window_index(return_date) AS since,
+        CASE WHEN case_status = 'open' THEN window_length() ELSE window_index(case_closed_date) END AS until
+    FROM returnees
+),
+counted AS (
+    SELECT country, sex, birth_year, since, until, count(*) AS n
+    FROM open_cases
+    GROUP BY ALL
+)
 SELECT
-    CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
+    w.period,
+    CASE WHEN grouping(o.country) = 1 THEN 'ALL' ELSE o.country END AS country,
     d.dimension,
     d.category,
-    count(*) AS numerator,
+    sum(o.n) AS numerator,
     NULL AS denominator
-FROM returnees AS r,
+FROM counted AS o
+JOIN periods AS w ON w.i >= o.since AND w.i < o.until,
     LATERAL (VALUES
         ('total', 'total'),
-        ('sex', r.sex),
-        ('age_group', age_group(year($p1::DATE) - r.birth_year))
+        ('sex', o.sex),
+        ('age_group', age_group(year(w.p1) - o.birth_year))
     ) AS d (dimension, category)
-WHERE r.return_date <= $p1::DATE
-  AND (r.case_status = 'open' OR r.case_closed_date > $p1::DATE)
-GROUP BY GROUPING SETS ((r.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, o.country, d.dimension, d.category), (w.period, d.dimension, d.category));

@@ -5,36 +5,45 @@
 -- disaggregations: need_type, sex
 -- partitions: need_type, sex
 -- order: 7
-WITH last_delivered AS (
-    -- a need is met when the latest delivered service of its type for the
-    -- person, on or before P1, is on or after the day the need was identified
-    SELECT pk, service_type, max(service_date) AS service_date
-    FROM services
-    WHERE status = 'delivered'
-      AND service_date <= $p1::DATE
-    GROUP BY pk, service_type
+WITH met AS (
+    -- a need is met at the end of a period when a delivered service of its
+    -- type for the person is dated from the day the need was identified to
+    -- the period's last day: from the first such service on
+    SELECT n.pk, n.need_type, n.identified_date, min(s.service_date) AS met_date
+    FROM needs AS n
+    LEFT JOIN services AS s
+        ON s.pk = n.pk
+       AND s.service_type = n.need_type
+       AND s.status = 'delivered'
+       AND s.service_date >= n.identified_date
+       AND s.service_date <= (SELECT max(p1) FROM periods)
+    WHERE n.identified_date <= (SELECT max(p1) FROM periods)
+    GROUP BY n.pk, n.need_type, n.identified_date
 ),
 assessed AS (
     SELECT
-        n.pk,
-        n.need_type,
-        coalesce(l.service_date >= n.identified_date, false) AS met
-    FROM needs AS n
-    LEFT JOIN last_delivered AS l
-        ON l.pk = n.pk AND l.service_type = n.need_type
-    WHERE n.identified_date <= $p1::DATE
+        r.country,
+        r.sex,
+        m.need_type,
+        window_index(m.identified_date) AS since,
+        window_index(m.met_date) AS met_since,
+        count(*) AS n
+    FROM met AS m
+    JOIN returnees AS r ON r.pk = m.pk
+    GROUP BY ALL
 )
 SELECT
-    CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
+    w.period,
+    CASE WHEN grouping(a.country) = 1 THEN 'ALL' ELSE a.country END AS country,
     d.dimension,
     d.category,
-    count(*) FILTER (WHERE a.met) AS numerator,
-    count(*) AS denominator
+    coalesce(sum(a.n) FILTER (WHERE w.i >= a.met_since), 0) AS numerator,
+    sum(a.n) AS denominator
 FROM assessed AS a
-JOIN returnees AS r ON r.pk = a.pk,
+JOIN periods AS w ON w.i >= a.since,
     LATERAL (VALUES
         ('total', 'total'),
         ('need_type', a.need_type),
-        ('sex', r.sex)
+        ('sex', a.sex)
     ) AS d (dimension, category)
-GROUP BY GROUPING SETS ((r.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, a.country, d.dimension, d.category), (w.period, d.dimension, d.category));

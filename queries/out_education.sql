@@ -6,33 +6,49 @@
 -- partitions: sex
 -- order: 9
 WITH latest AS (
-    SELECT f.*
+    -- a follow-up is the person's latest recent one at the end of every
+    -- period from its own date until the next follow-up or until 365 days
+    -- later, whichever comes first: periods since <= i < until
+    SELECT
+        f.*,
+        window_index(f.followup_date) AS since,
+        window_index(least(
+            coalesce(lead(f.followup_date) OVER (PARTITION BY f.pk ORDER BY f.followup_date), f.followup_date + 365),
+            f.followup_date + 365)) AS until
     FROM followups AS f
-    JOIN (
-        SELECT pk, max(followup_date) AS followup_date
-        FROM followups
-        WHERE followup_date <= $p1::DATE
-        GROUP BY pk
-    ) AS m USING (pk, followup_date)
+    -- no other follow-up can be the latest recent one at the end of a
+    -- period of the window
+    WHERE f.followup_date > (SELECT min(p1) FROM periods) - 365
+      AND f.followup_date <= (SELECT max(p1) FROM periods)
 ),
 assessed AS (
-    SELECT r.country, r.sex, l.in_education
-    FROM returnees AS r
-    JOIN latest AS l ON l.pk = r.pk
-    WHERE r.return_date <= $p1::DATE
-      AND year($p1::DATE) - r.birth_year BETWEEN 6 AND 17
-      AND l.followup_date > $p1::DATE - 365
+    SELECT
+        r.country,
+        r.sex,
+        r.birth_year,
+        l.in_education,
+        greatest(l.since, window_index(r.return_date)) AS since,
+        l.until,
+        count(*) AS n
+    FROM latest AS l
+    JOIN returnees AS r ON r.pk = l.pk
+    WHERE l.since < l.until
       AND l.in_education IS NOT NULL
+    GROUP BY ALL
 )
 SELECT
+    w.period,
     CASE WHEN grouping(a.country) = 1 THEN 'ALL' ELSE a.country END AS country,
     d.dimension,
     d.category,
-    count(*) FILTER (WHERE a.in_education) AS numerator,
-    count(*) AS denominator
-FROM assessed AS a,
+    coalesce(sum(a.n) FILTER (WHERE a.in_education), 0) AS numerator,
+    sum(a.n) AS denominator
+FROM assessed AS a
+JOIN periods AS w
+    ON w.i >= a.since AND w.i < a.until
+   AND year(w.p1) - a.birth_year BETWEEN 6 AND 17,
     LATERAL (VALUES
         ('total', 'total'),
         ('sex', a.sex)
     ) AS d (dimension, category)
-GROUP BY GROUPING SETS ((a.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, a.country, d.dimension, d.category), (w.period, d.dimension, d.category));

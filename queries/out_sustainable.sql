@@ -6,39 +6,60 @@
 -- partitions: sex
 -- order: 13
 WITH latest AS (
-    SELECT f.*
+    -- a follow-up is the person's latest recent one at the end of every
+    -- period from its own date until the next follow-up or until 365 days
+    -- later, whichever comes first: periods since <= i < until
+    SELECT
+        f.*,
+        window_index(f.followup_date) AS since,
+        window_index(least(
+            coalesce(lead(f.followup_date) OVER (PARTITION BY f.pk ORDER BY f.followup_date), f.followup_date + 365),
+            f.followup_date + 365)) AS until
     FROM followups AS f
-    JOIN (
-        SELECT pk, max(followup_date) AS followup_date
-        FROM followups
-        WHERE followup_date <= $p1::DATE
-        GROUP BY pk
-    ) AS m USING (pk, followup_date)
+    -- no other follow-up can be the latest recent one at the end of a
+    -- period of the window
+    WHERE f.followup_date > (SELECT min(p1) FROM periods) - 365
+      AND f.followup_date <= (SELECT max(p1) FROM periods)
 ),
 scored AS (
     SELECT
         r.country,
         r.sex,
+        r.birth_year,
+        greatest(l.since, window_index(r.return_date)) AS since,
+        l.until,
         $w_economic::DECIMAL(9, 6) * l.economic_score
             + $w_social::DECIMAL(9, 6) * l.social_score
             + $w_psychosocial::DECIMAL(9, 6) * l.psychosocial_score AS composite
-    FROM returnees AS r
-    JOIN latest AS l ON l.pk = r.pk
-    WHERE r.return_date <= $p1::DATE
-      AND l.followup_date > $p1::DATE - 365
+    FROM latest AS l
+    JOIN returnees AS r ON r.pk = l.pk
+    WHERE l.since < l.until
       AND l.economic_score IS NOT NULL
       AND l.social_score IS NOT NULL
       AND l.psychosocial_score IS NOT NULL
+),
+counted AS (
+    SELECT
+        country,
+        sex,
+        since,
+        until,
+        count(*) FILTER (WHERE composite >= $threshold::DECIMAL(9, 6)) AS sustainable,
+        count(*) AS n
+    FROM scored
+    GROUP BY ALL
 )
 SELECT
+    w.period,
     CASE WHEN grouping(s.country) = 1 THEN 'ALL' ELSE s.country END AS country,
     d.dimension,
     d.category,
-    count(*) FILTER (WHERE s.composite >= $threshold::DECIMAL(9, 6)) AS numerator,
-    count(*) AS denominator
-FROM scored AS s,
+    sum(s.sustainable) AS numerator,
+    sum(s.n) AS denominator
+FROM counted AS s
+JOIN periods AS w ON w.i >= s.since AND w.i < s.until,
     LATERAL (VALUES
         ('total', 'total'),
         ('sex', s.sex)
     ) AS d (dimension, category)
-GROUP BY GROUPING SETS ((s.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, s.country, d.dimension, d.category), (w.period, d.dimension, d.category));

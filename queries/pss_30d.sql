@@ -7,7 +7,11 @@
 -- order: 8
 WITH eligible AS (
     SELECT
-        r.*,
+        r.country,
+        r.sex,
+        age_group(year(r.return_date) - r.birth_year) AS age_group,
+        -- counted from the first period that ends 30 days or more after the return
+        window_index(r.return_date + 30) AS since,
         EXISTS (
             SELECT 1
             FROM services AS s
@@ -17,18 +21,24 @@ WITH eligible AS (
               AND s.service_date BETWEEN r.return_date AND r.return_date + 30
         ) AS supported
     FROM returnees AS r
-    WHERE r.return_date <= $p1::DATE - 30
+),
+counted AS (
+    SELECT country, sex, age_group, since, supported, count(*) AS n
+    FROM eligible
+    GROUP BY ALL
 )
 SELECT
+    w.period,
     CASE WHEN grouping(e.country) = 1 THEN 'ALL' ELSE e.country END AS country,
     d.dimension,
     d.category,
-    count(*) FILTER (WHERE e.supported) AS numerator,
-    count(*) AS denominator
-FROM eligible AS e,
+    coalesce(sum(e.n) FILTER (WHERE e.supported), 0) AS numerator,
+    sum(e.n) AS denominator
+FROM counted AS e
+JOIN periods AS w ON w.i >= e.since,
     LATERAL (VALUES
         ('total', 'total'),
         ('sex', e.sex),
-        ('age_group', age_group(year(e.return_date) - e.birth_year))
+        ('age_group', e.age_group)
     ) AS d (dimension, category)
-GROUP BY GROUPING SETS ((e.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, e.country, d.dimension, d.category), (w.period, d.dimension, d.category));

@@ -6,17 +6,18 @@
 -- partitions: sex, age_group, return_from
 -- order: 1
 SELECT
+    w.period,
     CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
     d.dimension,
     d.category,
     count(*) AS numerator,
     NULL AS denominator
-FROM returnees AS r,
+FROM returnees AS r
+JOIN periods AS w ON r.return_date BETWEEN w.p0 AND w.p1,
     LATERAL (VALUES
         ('total', 'total'),
         ('sex', r.sex),
         ('age_group', age_group(year(r.return_date) - r.birth_year)),
         ('return_from', r.return_from)
     ) AS d (dimension, category)
-WHERE r.return_date BETWEEN $p0::DATE AND $p1::DATE
-GROUP BY GROUPING SETS ((r.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, r.country, d.dimension, d.category), (w.period, d.dimension, d.category));

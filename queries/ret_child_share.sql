@@ -5,16 +5,27 @@
 -- disaggregations: sex
 -- partitions: sex
 -- order: 3
+WITH returned AS (
+    SELECT
+        country,
+        sex,
+        year(return_date) - birth_year < 18 AS child,
+        window_index(return_date) AS since,
+        count(*) AS n
+    FROM returnees
+    GROUP BY ALL
+)
 SELECT
-    CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
+    w.period,
+    CASE WHEN grouping(x.country) = 1 THEN 'ALL' ELSE x.country END AS country,
     d.dimension,
     d.category,
-    count(*) FILTER (WHERE year(r.return_date) - r.birth_year < 18) AS numerator,
-    count(*) AS denominator
-FROM returnees AS r,
+    coalesce(sum(x.n) FILTER (WHERE x.child), 0) AS numerator,
+    sum(x.n) AS denominator
+FROM returned AS x
+JOIN periods AS w ON w.i >= x.since,
     LATERAL (VALUES
         ('total', 'total'),
-        ('sex', r.sex)
+        ('sex', x.sex)
     ) AS d (dimension, category)
-WHERE r.return_date <= $p1::DATE
-GROUP BY GROUPING SETS ((r.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, x.country, d.dimension, d.category), (w.period, d.dimension, d.category));

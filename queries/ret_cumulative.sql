@@ -5,18 +5,32 @@
 -- disaggregations: sex, age_group, region
 -- partitions: sex, age_group, region
 -- order: 2
+WITH returned AS (
+    -- persons counted from the first period of the window that ends on or
+    -- after their return (window_index) to the end of the window
+    SELECT
+        country,
+        sex,
+        age_group(year(return_date) - birth_year) AS age_group,
+        region,
+        window_index(return_date) AS since,
+        count(*) AS n
+    FROM returnees
+    GROUP BY ALL
+)
 SELECT
-    CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
+    w.period,
+    CASE WHEN grouping(x.country) = 1 THEN 'ALL' ELSE x.country END AS country,
     d.dimension,
     d.category,
-    count(*) AS numerator,
+    sum(x.n) AS numerator,
     NULL AS denominator
-FROM returnees AS r,
+FROM returned AS x
+JOIN periods AS w ON w.i >= x.since,
     LATERAL (VALUES
         ('total', 'total'),
-        ('sex', r.sex),
-        ('age_group', age_group(year(r.return_date) - r.birth_year)),
-        ('region', r.region)
+        ('sex', x.sex),
+        ('age_group', x.age_group),
+        ('region', x.region)
     ) AS d (dimension, category)
-WHERE r.return_date <= $p1::DATE
-GROUP BY GROUPING SETS ((r.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, x.country, d.dimension, d.category), (w.period, d.dimension, d.category));

@@ -5,18 +5,25 @@
 -- disaggregations: service_type, provider_type
 -- partitions: service_type, provider_type
 -- order: 6
+WITH delivered AS (
+    SELECT country, service_type, provider_type, window_index(service_date) AS i, count(*) AS n
+    FROM services
+    WHERE status = 'delivered'
+      AND service_date BETWEEN (SELECT min(p0) FROM periods) AND (SELECT max(p1) FROM periods)
+    GROUP BY ALL
+)
 SELECT
+    w.period,
     CASE WHEN grouping(s.country) = 1 THEN 'ALL' ELSE s.country END AS country,
     d.dimension,
     d.category,
-    count(*) AS numerator,
+    sum(s.n) AS numerator,
     NULL AS denominator
-FROM services AS s,
+FROM delivered AS s
+JOIN periods AS w ON w.i = s.i,
     LATERAL (VALUES
         ('total', 'total'),
         ('service_type', s.service_type),
         ('provider_type', s.provider_type)
     ) AS d (dimension, category)
-WHERE s.status = 'delivered'
-  AND s.service_date BETWEEN $p0::DATE AND $p1::DATE
-GROUP BY GROUPING SETS ((s.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, s.country, d.dimension, d.category), (w.period, d.dimension, d.category));

@@ -6,23 +6,38 @@
 -- partitions: sex, age_group
 -- order: 5
 WITH reached AS (
-    SELECT DISTINCT s.pk, s.service_type
-    FROM services AS s
-    WHERE s.status = 'delivered'
-      AND s.service_date BETWEEN $p0::DATE AND $p1::DATE
+    -- each person once per service type received in each period
+    SELECT DISTINCT window_index(service_date) AS i, pk, service_type
+    FROM services
+    WHERE status = 'delivered'
+      AND service_date BETWEEN (SELECT min(p0) FROM periods) AND (SELECT max(p1) FROM periods)
 )
 SELECT
+    w.period,
     CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
     d.dimension,
     d.category,
-    count(DISTINCT r.pk) AS numerator,
+    count(*) AS numerator,
     NULL AS denominator
-FROM reached AS x
-JOIN returnees AS r ON r.pk = x.pk,
+FROM (SELECT DISTINCT i, pk FROM reached) AS x
+JOIN returnees AS r ON r.pk = x.pk
+JOIN periods AS w ON w.i = x.i,
     LATERAL (VALUES
         ('total', 'total'),
         ('sex', r.sex),
-        ('age_group', age_group(year($p1::DATE) - r.birth_year)),
-        ('service_type', x.service_type)
+        ('age_group', age_group(year(w.p1) - r.birth_year))
     ) AS d (dimension, category)
-GROUP BY GROUPING SETS ((r.country, d.dimension, d.category), (d.dimension, d.category));
+GROUP BY GROUPING SETS ((w.period, r.country, d.dimension, d.category), (w.period, d.dimension, d.category))
+UNION ALL
+-- by service type a person counts once in every type received
+SELECT
+    w.period,
+    CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
+    'service_type' AS dimension,
+    x.service_type AS category,
+    count(*) AS numerator,
+    NULL AS denominator
+FROM reached AS x
+JOIN returnees AS r ON r.pk = x.pk
+JOIN periods AS w ON w.i = x.i
+GROUP BY GROUPING SETS ((w.period, r.country, x.service_type), (w.period, x.service_type));

@@ -116,7 +116,11 @@ func computeReport(db, dir string) (map[string]float64, error) {
 		return nil, err
 	}
 	p, _ := period.Parse("2025Q3")
-	comp, err := s.Compute(ctx, cat, p, report.DefaultParams, duckdb.Selection{})
+	n := period.DefaultWindow(p.Kind)
+	if w, err := strconv.Atoi(os.Getenv("RRSTAT_BENCH_WINDOW")); err == nil {
+		n = w
+	}
+	comp, err := s.Compute(ctx, cat, period.Window(p, n), report.DefaultParams, duckdb.Selection{})
 	if err != nil {
 		return nil, err
 	}

@@ -76,6 +76,15 @@ func (c *Cell) Record(period string) []string {
 	return []string{c.Indicator, period, c.Country, c.Dimension, c.Category, num, den, c.Value(), string(c.Flag)}
 }
 
+// safeRecord is Record with its text columns made formula-safe.
+func (c *Cell) safeRecord(period string) []string {
+	rec := c.Record(period)
+	for j := 0; j < 5; j++ { // the text columns
+		rec[j] = SafeText(rec[j])
+	}
+	return rec
+}
+
 // SafeText protects a text field from being run as a formula by a
 // spreadsheet: a field that starts with '=', '+', '-', '@', a tab or a
 // carriage return gets a leading apostrophe (indicators.md).
@@ -98,11 +107,7 @@ func WriteCSV(w io.Writer, t *Table) error {
 		return err
 	}
 	for i := range t.Cells {
-		rec := t.Cells[i].Record(t.Period)
-		for j := 0; j < 5; j++ { // the text columns
-			rec[j] = SafeText(rec[j])
-		}
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(t.Cells[i].safeRecord(t.Period)); err != nil {
 			return err
 		}
 	}
@@ -172,4 +177,51 @@ func optInt(s string) (int64, error) {
 		return 0, nil
 	}
 	return strconv.ParseInt(s, 10, 64)
+}
+
+// SeriesDimensions are the dimensions series.csv carries (series.md): the
+// total and, where an indicator has it, sex.
+var SeriesDimensions = []string{TotalDimension, "sex"}
+
+// WriteSeriesCSV writes series.csv: the cells of SeriesDimensions of every
+// table of a report's window (oldest first), in the form of indicators.csv,
+// sorted by indicator (in the tables' order), period, then as
+// indicators.csv sorts. The rows of a period are exactly its table's rows,
+// so those of the report's own period equal its indicators.csv rows.
+func WriteSeriesCSV(w io.Writer, window []*Table) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(Header); err != nil {
+		return err
+	}
+	if len(window) == 0 {
+		cw.Flush()
+		return cw.Error()
+	}
+	var order []string
+	seen := map[string]bool{}
+	for _, c := range window[len(window)-1].Cells {
+		if !seen[c.Indicator] {
+			seen[c.Indicator] = true
+			order = append(order, c.Indicator)
+		}
+	}
+	inSeries := map[string]bool{}
+	for _, d := range SeriesDimensions {
+		inSeries[d] = true
+	}
+	for _, id := range order {
+		for _, t := range window {
+			for i := range t.Cells {
+				c := &t.Cells[i]
+				if c.Indicator != id || !inSeries[c.Dimension] {
+					continue
+				}
+				if err := cw.Write(c.safeRecord(t.Period)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

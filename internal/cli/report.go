@@ -16,6 +16,7 @@ import (
 	"rrstat/internal/period"
 	"rrstat/internal/publish"
 	"rrstat/internal/report"
+	"rrstat/internal/target"
 	"rrstat/queries"
 	"rrstat/reports"
 )
@@ -84,10 +85,10 @@ func parseParams(weights, threshold string) (report.Params, error) {
 }
 
 func runReport(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "report", "[--db PATH] --period P [--audience analyst|donor] [--k N] [--country CC]... [--snapshot ID]... [--layout FILE] [--out DIR] [--json]",
-		"Writes one report folder for the period: indicators.csv, report.xlsx, dashboard.html and\n"+
-			"manifest.json. P is a quarter (2025Q3), a year (2025) or a month (2025-08). An existing\n"+
-			"folder is replaced only when the new report is complete.")
+	fs := newFlags(e, "report", "[--db PATH] --period P [--audience analyst|donor] [--k N] [--country CC]... [--snapshot ID]... [--layout FILE] [--window N] [--targets FILE] [--out DIR] [--json]",
+		"Writes one report folder for the period: indicators.csv, series.csv (the trend window),\n"+
+			"report.xlsx, dashboard.html and manifest.json. P is a quarter (2025Q3), a year (2025) or a\n"+
+			"month (2025-08). An existing folder is replaced only when the new report is complete.")
 	db := fs.String("db", "", "the store file (default $RRSTAT_DB, else rrstat.duckdb)")
 	per := fs.String("period", "", "the reporting period: 2025Q3, 2025 or 2025-08")
 	aud := fs.String("audience", "analyst", "analyst (every cell, internal use) or donor (disclosure control applied)")
@@ -96,6 +97,8 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	fs.Var(&countries, "country", "report only on country `CC` (repeatable; default: every country with a current snapshot)")
 	fs.Var(&snaps, "snapshot", "report on snapshot `ID` instead of the current one of its country (repeatable)")
 	lay := fs.String("layout", "", "a report layout `FILE` (default: the built-in reports/quarterly.yaml)")
+	window := fs.Int("window", 0, "the number of periods of the trend window, ending with the period, from 1 to 40 (default 8 quarters, 12 months or 5 years)")
+	targetsFile := fs.String("targets", "", "a targets `FILE` (CSV: indicator_id,country,period,target) to report achievement against")
 	out := fs.String("out", "", "the report folder (default out/<period>-<audience>)")
 	qdir := fs.String("queries", "", "a folder of indicator query files to use instead of the built-in ones")
 	weights := fs.String("weights", "", "composite score weights economic,social,psychosocial (default 0.40,0.30,0.30)")
@@ -118,6 +121,9 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	if *k < 1 {
 		return usageError(e, "report", "--k must be at least 1")
 	}
+	if *window != 0 && (*window < period.MinWindow || *window > period.MaxWindow) {
+		return usageError(e, "report", "--window must be from %d to %d periods, not %d", period.MinWindow, period.MaxWindow, *window)
+	}
 	p, err := period.Parse(*per)
 	if err != nil {
 		return failf(e, "report", "%v", err)
@@ -138,6 +144,16 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return failf(e, "report", "%v", err)
 	}
+	var targets *target.Set
+	if *targetsFile != "" {
+		src, err := os.ReadFile(*targetsFile)
+		if err != nil {
+			return failf(e, "report", "--targets: %v", err)
+		}
+		if targets, err = target.Parse(*targetsFile, src, cat); err != nil {
+			return failf(e, "report", "%v; no report was written", err)
+		}
+	}
 	dir := *out
 	if dir == "" {
 		dir = filepath.Join("out", p.Label+"-"+string(audience))
@@ -148,7 +164,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	}
 	defer store.Close()
 	m, err := publish.Make(ctx, store, cat, publish.Request{
-		Period: p, Audience: audience, K: *k, Params: params,
+		Period: p, Window: *window, Targets: targets, Audience: audience, K: *k, Params: params,
 		Selection: duckdb.Selection{SnapshotIDs: snaps, Countries: ccs},
 		Layout:    l, Out: dir, Version: Version, Now: e.now(),
 	})

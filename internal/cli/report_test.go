@@ -73,6 +73,39 @@ func TestReportReproducesSample(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s %s: indicators.csv differs from the expected file", per, aud)
 			}
+			series, err := os.ReadFile(filepath.Join(folder, publish.FileSeries))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if aud == "analyst" {
+				want, err := os.ReadFile(samplePath(t, filepath.Join("expected", "series-"+per+"-"+aud+".csv")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(series, want) {
+					t.Errorf("%s %s: series.csv differs from the expected file", per, aud)
+				}
+			}
+			// The rows of the report's own period are byte for byte those
+			// of indicators.csv (dimensions total and sex).
+			own := map[string]bool{}
+			for _, l := range strings.Split(string(got), "\n")[1:] {
+				if f := strings.Split(l, ","); len(f) > 4 && (f[3] == "total" || f[3] == "sex") {
+					own[l] = true
+				}
+			}
+			n := 0
+			for _, l := range strings.Split(string(series), "\n")[1:] {
+				if f := strings.Split(l, ","); len(f) > 1 && f[1] == per {
+					n++
+					if !own[l] {
+						t.Errorf("%s %s: series.csv row %q is not in indicators.csv", per, aud, l)
+					}
+				}
+			}
+			if n != len(own) || n == 0 {
+				t.Errorf("%s %s: series.csv has %d rows of its own period, indicators.csv %d of total and sex", per, aud, n, len(own))
+			}
 			// The manifest printed is the one written, and every file's
 			// SHA-256 matches it.
 			m, err := publish.Verify(folder)
@@ -83,7 +116,7 @@ func TestReportReproducesSample(t *testing.T) {
 			if err := json.Unmarshal([]byte(stdout), &printed); err != nil {
 				t.Fatal(err)
 			}
-			if printed.Files[0].SHA256 != m.Files[0].SHA256 || len(m.Files) != 3 {
+			if printed.Files[0].SHA256 != m.Files[0].SHA256 || len(m.Files) != 4 {
 				t.Errorf("--json manifest does not match the folder's")
 			}
 			if m.Period.Label != per || string(m.Audience) != aud || len(m.Snapshots) != 3 {

@@ -356,7 +356,7 @@ func TestServeCurl(t *testing.T) {
 		ID    string   `json:"id"`
 		Files []string `json:"files"`
 	}
-	if err := json.Unmarshal(body, &rep); err != nil || len(rep.Files) != 4 {
+	if err := json.Unmarshal(body, &rep); err != nil || len(rep.Files) != 5 {
 		t.Fatalf("report answer %s: %v", body, err)
 	}
 	headers := filepath.Join(dir, "headers")

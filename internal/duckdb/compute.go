@@ -3,6 +3,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
@@ -28,7 +29,10 @@ type Selection struct {
 
 // Computed is the result of running the catalogue.
 type Computed struct {
-	Cells     *cell.Table
+	Cells *cell.Table
+	// Window holds one table per period of the window, oldest first; the
+	// last is Cells.
+	Window    []*cell.Table
 	Snapshots []report.Snapshot // in country order
 	Countries []string          // alphabetical
 	// Timings holds how long each indicator's query took (for benchmarks).
@@ -74,12 +78,62 @@ func reportViews(db string, snaps []selected) ([]string, error) {
 
 var reParam = regexp.MustCompile(`\$([A-Za-z_][A-Za-z0-9_]*)`)
 
-// Compute runs every query of the catalogue for the period on the selected
-// snapshots and returns the cells in indicators.csv order. Categories are
-// listed as indicators.md says: every code of a code list (zero where
-// empty), and for return_from and region every value of the country's
-// returnees (for ALL, of any selected country's).
-func (s *Store) Compute(ctx context.Context, cat indicator.Catalogue, p period.Period, params report.Params, sel Selection) (*Computed, error) {
+// windowSetup returns the statements that give the query files the
+// report's window: the table periods (i, period, p0, p1), oldest first from
+// i = 0, and the macros window_index(d), the index of the first period of
+// the window whose last day is on or after d (0 for a day before the
+// window, window_length() for a day after it, NULL for no day), and
+// window_length(), the number of periods. A query counts what holds "to
+// date" from window_index of its day on, and what holds until a day (a
+// case closed) in the periods before window_index of that day. The window
+// is contiguous and of one kind, so the index is arithmetic on the date.
+func windowSetup(window []period.Period) []string {
+	first, last := window[0], window[len(window)-1]
+	var ord string
+	switch first.Kind {
+	case period.Quarter:
+		ord = "(year(d) * 4 + quarter(d) - 1)"
+	case period.Month:
+		ord = "(year(d) * 12 + month(d) - 1)"
+	default:
+		ord = "year(d)"
+	}
+	var rows []string
+	for i, p := range window {
+		rows = append(rows, fmt.Sprintf("(%d, '%s', DATE '%s', DATE '%s')", i, p.Label, period.ISO(p.Start), period.ISO(p.End)))
+	}
+	n := len(window)
+	return []string{
+		"CREATE OR REPLACE TEMP TABLE periods (i INTEGER, period VARCHAR, p0 DATE, p1 DATE)",
+		"INSERT INTO periods VALUES " + strings.Join(rows, ", "),
+		fmt.Sprintf("CREATE OR REPLACE TEMP MACRO window_length() AS %d", n),
+		fmt.Sprintf(`CREATE OR REPLACE TEMP MACRO window_index(d) AS CASE
+	     WHEN d < DATE '%s' THEN 0 WHEN d > DATE '%s' THEN %d
+	     ELSE CAST(%s - %d AS INTEGER) END`, period.ISO(first.Start), period.ISO(last.End), n, ord, first.Ordinal()),
+	}
+}
+
+// Compute runs every query of the catalogue for every period of the window
+// (oldest first, all of one kind, contiguous: period.Window) on the
+// selected snapshots, and returns one table per period, each in
+// indicators.csv order and each exactly as a report of that period alone
+// would compute it. Categories are listed as indicators.md says: every code
+// of a code list (zero where empty), and for return_from and region every
+// value of the country's returnees (for ALL, of any selected country's).
+//
+// A query file computes the whole window at once: it reads the periods
+// from the table periods and returns a column period (see windowSetup). A
+// query written for one period, with the parameters $p0 and $p1, is run
+// once per period instead.
+func (s *Store) Compute(ctx context.Context, cat indicator.Catalogue, window []period.Period, params report.Params, sel Selection) (*Computed, error) {
+	if len(window) == 0 {
+		return nil, errors.New("compute: no period")
+	}
+	for i := 1; i < len(window); i++ {
+		if window[i].Kind != window[0].Kind || window[i].Ordinal() != window[i-1].Ordinal()+1 {
+			return nil, fmt.Errorf("compute: the periods %s and %s do not follow each other", window[i-1].Label, window[i].Label)
+		}
+	}
 	snaps, err := s.selectSnapshots(ctx, sel.SnapshotIDs, sel.Countries)
 	if err != nil {
 		return nil, err
@@ -105,6 +159,7 @@ func (s *Store) Compute(ctx context.Context, cat indicator.Catalogue, p period.P
 	if err != nil {
 		return nil, err
 	}
+	views = append(views, windowSetup(window)...)
 	for _, v := range views {
 		if _, err := conn.ExecContext(ctx, v); err != nil {
 			return nil, fmt.Errorf("prepare report views: %w", err)
@@ -124,11 +179,9 @@ func (s *Store) Compute(ctx context.Context, cat indicator.Catalogue, p period.P
 		return nil, err
 	}
 	bind := map[string]any{
-		"p0": period.ISO(p.Start), "p1": period.ISO(p.End),
 		"w_economic": params.Weights.Economic, "w_social": params.Weights.Social, "w_psychosocial": params.Weights.Psychosocial,
 		"threshold": params.Threshold,
 	}
-	t := &cell.Table{Period: p.Label}
 	countries := append([]string{cell.AllCountries}, out.Countries...)
 	// The queries run on QueryWorkers connections at once: DuckDB spreads
 	// each query over the cores, but small queries leave them idle.
@@ -146,7 +199,8 @@ func (s *Store) Compute(ctx context.Context, cat indicator.Catalogue, p period.P
 		}
 		conns = append(conns, c)
 	}
-	results := make([][]cell.Cell, len(cat))
+	// results[i][j] holds indicator i's cells of period j.
+	results := make([][][]cell.Cell, len(cat))
 	errs := make([]error, len(cat))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -158,9 +212,14 @@ func (s *Store) Compute(ctx context.Context, cat indicator.Catalogue, p period.P
 			for i := range next {
 				ind := cat[i]
 				start := time.Now()
-				got, err := runQuery(ctx, c, ind, bind)
+				got, err := runQuery(ctx, c, ind, window, bind)
 				if err == nil {
-					results[i], err = frame(ind, countries, open, got)
+					results[i] = make([][]cell.Cell, len(window))
+					for j, p := range window {
+						if results[i][j], err = frame(ind, countries, open, got[p.Label]); err != nil {
+							break
+						}
+					}
 				}
 				errs[i] = err
 				mu.Lock()
@@ -178,9 +237,15 @@ func (s *Store) Compute(ctx context.Context, cat indicator.Catalogue, p period.P
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		t.Cells = append(t.Cells, results[i]...)
 	}
-	out.Cells = t
+	for j, p := range window {
+		t := &cell.Table{Period: p.Label}
+		for i := range cat {
+			t.Cells = append(t.Cells, results[i][j]...)
+		}
+		out.Window = append(out.Window, t)
+	}
+	out.Cells = out.Window[len(out.Window)-1]
 	return out, nil
 }
 
@@ -230,9 +295,11 @@ type figures struct {
 }
 
 // runQuery runs one indicator's SQL with its parameters bound and returns
-// its rows by key.
-func runQuery(ctx context.Context, conn *sql.Conn, ind *indicator.Indicator, bind map[string]any) (map[cell.Key]figures, error) {
-	var args []any
+// its rows by period label and key. A query with $p0 or $p1 is run once per
+// period of the window; any other returns the period as its first column.
+func runQuery(ctx context.Context, conn *sql.Conn, ind *indicator.Indicator, window []period.Period, bind map[string]any) (map[string]map[cell.Key]figures, error) {
+	var names []string
+	perPeriod := false
 	seen := map[string]bool{}
 	for _, m := range reParam.FindAllStringSubmatch(ind.SQL, -1) {
 		name := m[1]
@@ -240,38 +307,76 @@ func runQuery(ctx context.Context, conn *sql.Conn, ind *indicator.Indicator, bin
 			continue
 		}
 		seen[name] = true
-		v, ok := bind[name]
-		if !ok {
-			return nil, fmt.Errorf("queries/%s: unknown parameter $%s (known: $p0, $p1, $w_economic, $w_social, $w_psychosocial, $threshold)", ind.File, name)
+		if name == "p0" || name == "p1" {
+			perPeriod = true
+		} else if _, ok := bind[name]; !ok {
+			return nil, fmt.Errorf("queries/%s: unknown parameter $%s (known: $w_economic, $w_social, $w_psychosocial, $threshold; a query for one period may use $p0 and $p1)", ind.File, name)
 		}
-		args = append(args, sql.Named(name, v))
+		names = append(names, name)
 	}
 	body := strings.TrimRight(strings.TrimSpace(ind.SQL), ";")
-	q := fmt.Sprintf(`SELECT CAST(country AS VARCHAR), CAST(dimension AS VARCHAR), CAST(category AS VARCHAR),
-		CAST(numerator AS VARCHAR), CAST(denominator AS VARCHAR) FROM (%s
-)`, body)
-	rows, err := conn.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("queries/%s: %s", ind.File, firstLine(err.Error()))
+	got := map[string]map[cell.Key]figures{}
+	for _, p := range window {
+		got[p.Label] = map[cell.Key]figures{}
 	}
-	defer rows.Close()
-	got := map[cell.Key]figures{}
-	for rows.Next() {
-		var country, dim, cat, num, den sql.NullString
-		if err := rows.Scan(&country, &dim, &cat, &num, &den); err != nil {
-			return nil, fmt.Errorf("queries/%s: %w", ind.File, err)
+	run := func(q string, fixed string, args []any) error {
+		rows, err := conn.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("queries/%s: %s", ind.File, firstLine(err.Error()))
 		}
-		k := cell.Key{Indicator: ind.ID, Country: country.String, Dimension: dim.String, Category: cat.String}
-		if !country.Valid || !dim.Valid || !cat.Valid {
-			return nil, fmt.Errorf("queries/%s: a row has no country, dimension or category (%v)", ind.File, k)
+		defer rows.Close()
+		for rows.Next() {
+			var per, country, dim, cat, num, den sql.NullString
+			if err := rows.Scan(&per, &country, &dim, &cat, &num, &den); err != nil {
+				return fmt.Errorf("queries/%s: %w", ind.File, err)
+			}
+			if fixed != "" {
+				per = sql.NullString{String: fixed, Valid: true}
+			}
+			k := cell.Key{Indicator: ind.ID, Country: country.String, Dimension: dim.String, Category: cat.String}
+			if !per.Valid || !country.Valid || !dim.Valid || !cat.Valid {
+				return fmt.Errorf("queries/%s: a row has no period, country, dimension or category (%v)", ind.File, k)
+			}
+			byKey, ok := got[per.String]
+			if !ok {
+				return fmt.Errorf("queries/%s: returned period %q, which is not in the window", ind.File, per.String)
+			}
+			if _, dup := byKey[k]; dup {
+				return fmt.Errorf("queries/%s: two rows for %s %s %s %s", ind.File, per.String, k.Country, k.Dimension, k.Category)
+			}
+			byKey[k] = figures{num.String, den.String}
 		}
-		if _, dup := got[k]; dup {
-			return nil, fmt.Errorf("queries/%s: two rows for %s %s %s", ind.File, k.Country, k.Dimension, k.Category)
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("queries/%s: %s", ind.File, firstLine(err.Error()))
 		}
-		got[k] = figures{num.String, den.String}
+		return nil
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("queries/%s: %s", ind.File, firstLine(err.Error()))
+	cols := `CAST(country AS VARCHAR), CAST(dimension AS VARCHAR), CAST(category AS VARCHAR),
+		CAST(numerator AS VARCHAR), CAST(denominator AS VARCHAR)`
+	if !perPeriod {
+		var args []any
+		for _, name := range names {
+			args = append(args, sql.Named(name, bind[name]))
+		}
+		q := fmt.Sprintf("SELECT CAST(period AS VARCHAR), %s FROM (%s\n)", cols, body)
+		return got, run(q, "", args)
+	}
+	q := fmt.Sprintf("SELECT NULL, %s FROM (%s\n)", cols, body)
+	for _, p := range window {
+		var args []any
+		for _, name := range names {
+			v := bind[name]
+			switch name {
+			case "p0":
+				v = period.ISO(p.Start)
+			case "p1":
+				v = period.ISO(p.End)
+			}
+			args = append(args, sql.Named(name, v))
+		}
+		if err := run(q, p.Label, args); err != nil {
+			return nil, err
+		}
 	}
 	return got, nil
 }

@@ -76,7 +76,7 @@ func computeHand(t *testing.T, s *Store, per string, params report.Params) map[c
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Compute(context.Background(), cat, p, params, Selection{})
+	got, err := s.Compute(context.Background(), cat, []period.Period{p}, params, Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func TestSampleIndicators(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Compute(context.Background(), cat, p, report.DefaultParams, Selection{})
+			got, err := s.Compute(context.Background(), cat, []period.Period{p}, report.DefaultParams, Selection{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -374,7 +374,7 @@ func TestPageInChromium(t *testing.T) {
 	links, _ := p.eval(`[...document.querySelectorAll('#report-result a.download')].map(a => a.textContent + ' ' + a.getAttribute('href'))`).([]any)
 	id, _ := p.eval(`document.getElementById('report-status').dataset.report`).(string)
 	var want []any
-	for _, f := range []string{"indicators.csv", "report.xlsx", "dashboard.html", "manifest.json"} {
+	for _, f := range []string{"indicators.csv", "series.csv", "report.xlsx", "dashboard.html", "manifest.json"} {
 		want = append(want, f+" /api/reports/"+id+"/"+f)
 	}
 	if fmt.Sprint(links) != fmt.Sprint(want) {

@@ -2,6 +2,7 @@ package period
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -52,5 +53,52 @@ func TestLatestCompleteQuarter(t *testing.T) {
 		if got := LatestCompleteQuarter(d).Label; got != want {
 			t.Errorf("LatestCompleteQuarter(%s) = %s, want %s", day, got, want)
 		}
+	}
+}
+
+func TestWindow(t *testing.T) {
+	tests := []struct {
+		p    string
+		n    int
+		want []string
+	}{
+		{"2025Q3", 8, []string{"2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3"}},
+		{"2025-02", 3, []string{"2024-12", "2025-01", "2025-02"}},
+		{"2024", 5, []string{"2020", "2021", "2022", "2023", "2024"}},
+		{"1900Q2", 3, []string{"1899Q4", "1900Q1", "1900Q2"}},
+		{"2025Q1", 1, []string{"2025Q1"}},
+	}
+	for _, tt := range tests {
+		p, err := Parse(tt.p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for i, w := range Window(p, tt.n) {
+			got = append(got, w.Label)
+			if i > 0 && !w.Start.Equal(Window(p, tt.n)[i-1].End.AddDate(0, 0, 1)) {
+				t.Errorf("%s: %s does not start the day after the period before it", tt.p, w.Label)
+			}
+			if q, err := Parse(w.Label); err == nil && (!q.Start.Equal(w.Start) || !q.End.Equal(w.End)) {
+				t.Errorf("%s: window period %s differs from Parse: %v", tt.p, w.Label, w)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+			t.Errorf("Window(%s, %d) = %v, want %v", tt.p, tt.n, got, tt.want)
+		}
+	}
+	p, _ := Parse("2025Q3")
+	if got := p.YearEarlier().Label; got != "2024Q3" {
+		t.Errorf("YearEarlier = %s", got)
+	}
+	if got := p.Shift(-1).Label; got != "2025Q2" {
+		t.Errorf("Shift(-1) = %s", got)
+	}
+	m, _ := Parse("2025-01")
+	if got := m.YearEarlier().Label; got != "2024-01" {
+		t.Errorf("month YearEarlier = %s", got)
+	}
+	if DefaultWindow(Quarter) != 8 || DefaultWindow(Month) != 12 || DefaultWindow(Year) != 5 {
+		t.Error("default windows")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -27,12 +28,14 @@ import (
 	"rrstat/internal/layout"
 	"rrstat/internal/period"
 	"rrstat/internal/report"
+	"rrstat/internal/target"
 	"rrstat/internal/xlsx"
 )
 
 // The files of a report folder, in the order the manifest lists them.
 const (
 	FileIndicators = "indicators.csv"
+	FileSeries     = "series.csv"
 	FileWorkbook   = "report.xlsx"
 	FileDashboard  = "dashboard.html"
 	FileManifest   = "manifest.json"
@@ -40,11 +43,15 @@ const (
 
 // Files are the names a report folder holds; nothing else is ever served
 // from one.
-var Files = []string{FileIndicators, FileWorkbook, FileDashboard, FileManifest}
+var Files = []string{FileIndicators, FileSeries, FileWorkbook, FileDashboard, FileManifest}
 
 // Request says which report to make.
 type Request struct {
-	Period    period.Period
+	Period period.Period
+	// Window is the number of periods of the trend window ending with
+	// Period (series.md); 0 means period.DefaultWindow of its kind.
+	Window    int
+	Targets   *target.Set // nil: none
 	Audience  report.Audience
 	K         int // disclosure threshold for a donor report
 	Params    report.Params
@@ -63,6 +70,7 @@ type Manifest struct {
 	Version     string          `json:"version"`
 	GeneratedAt time.Time       `json:"generated_at"`
 	Period      PeriodInfo      `json:"period"`
+	Window      WindowInfo      `json:"window"`
 	Audience    report.Audience `json:"audience"`
 	Disclosure  DisclosureInfo  `json:"disclosure"`
 	Parameters  report.Params   `json:"parameters"`
@@ -70,7 +78,9 @@ type Manifest struct {
 	Synthetic   bool            `json:"synthetic"`
 	Countries   []string        `json:"countries"`
 	Snapshots   []SnapshotInfo  `json:"snapshots"`
+	Targets     *TargetsInfo    `json:"targets,omitempty"`
 	Cells       CellCounts      `json:"cells"`
+	SeriesCells CellCounts      `json:"series_cells"`
 	Files       []FileInfo      `json:"files"`
 	// Folder is where the report was written (not part of manifest.json).
 	Folder string `json:"-"`
@@ -81,6 +91,20 @@ type PeriodInfo struct {
 	Label string `json:"label"`
 	Start string `json:"start"`
 	End   string `json:"end"`
+}
+
+// WindowInfo is the trend window of series.csv.
+type WindowInfo struct {
+	Periods int    `json:"periods"`
+	First   string `json:"first"`
+	Last    string `json:"last"`
+}
+
+// TargetsInfo names the targets file a report showed.
+type TargetsInfo struct {
+	File    string `json:"file"`
+	SHA256  string `json:"sha256"`
+	Targets int    `json:"targets"`
 }
 
 // DisclosureInfo states the disclosure control applied.
@@ -98,7 +122,7 @@ type SnapshotInfo struct {
 	LoadedAt      time.Time `json:"loaded_at"`
 }
 
-// CellCounts counts the cells of indicators.csv.
+// CellCounts counts the cells of indicators.csv (or series.csv).
 type CellCounts struct {
 	Total      int `json:"total"`
 	Suppressed int `json:"suppressed"`
@@ -129,31 +153,46 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 	if req.Audience == report.Donor && req.K < 1 {
 		return nil, fmt.Errorf("k must be at least 1 (got %d)", req.K)
 	}
-	comp, err := store.Compute(ctx, cat, req.Period, req.Params, req.Selection)
+	n := req.Window
+	if n == 0 {
+		n = period.DefaultWindow(req.Period.Kind)
+	}
+	if n < period.MinWindow || n > period.MaxWindow {
+		return nil, fmt.Errorf("the window must be from %d to %d periods (got %d)", period.MinWindow, period.MaxWindow, n)
+	}
+	window := period.Window(req.Period, n)
+	comp, err := store.Compute(ctx, cat, window, req.Params, req.Selection)
 	if err != nil {
 		return nil, err
 	}
 	r := &report.Report{
-		Period: req.Period, Audience: req.Audience, K: req.K, Params: req.Params,
+		Period: req.Period, Window: window, Series: comp.Window, Targets: req.Targets,
+		Audience: req.Audience, K: req.K, Params: req.Params,
 		Catalogue: cat, Layout: req.Layout, Cells: comp.Cells, Countries: comp.Countries,
 		Snapshots: comp.Snapshots, GeneratedAt: req.Now, ToolVersion: req.Version, Synthetic: req.Synthetic,
 	}
 	m := &Manifest{
 		Tool: "rrstat", Version: req.Version, GeneratedAt: req.Now,
 		Period:     PeriodInfo{req.Period.Label, period.ISO(req.Period.Start), period.ISO(req.Period.End)},
+		Window:     WindowInfo{Periods: n, First: window[0].Label, Last: window[n-1].Label},
 		Audience:   req.Audience,
 		Disclosure: DisclosureInfo{Rule: analystRule},
 		Parameters: req.Params, Layout: filepath.Base(req.Layout.File), Synthetic: req.Synthetic,
 		Countries: comp.Countries,
 	}
 	if req.Audience == report.Donor {
-		// Disclosure control runs once, on the cell table, before any
-		// writer sees it: the writers never receive a suppressed number.
-		if _, err := disclosure.Apply(r.Cells, disclosure.Options{K: req.K, IsPartition: func(id, dim string) bool {
+		// Disclosure control runs once, on the cells of every period of
+		// the window (each as a report of that period alone would publish
+		// it), before any writer sees them: the writers never receive a
+		// suppressed number.
+		opt := disclosure.Options{K: req.K, IsPartition: func(id, dim string) bool {
 			ind := cat.Lookup(id)
 			return ind != nil && ind.IsPartition(dim)
-		}}); err != nil {
-			return nil, err
+		}}
+		for _, t := range r.Series {
+			if _, err := disclosure.Apply(t, opt); err != nil {
+				return nil, err
+			}
 		}
 		m.Disclosure = DisclosureInfo{Applied: true, K: req.K, Rule: r.SuppressionRule()}
 	}
@@ -174,20 +213,38 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 	for _, sn := range comp.Snapshots {
 		m.Snapshots = append(m.Snapshots, SnapshotInfo{sn.Country, sn.ID, sn.ContentSHA256, sn.LoadedAt})
 	}
-	m.Cells.Total = len(r.Cells.Cells)
-	for i := range r.Cells.Cells {
-		switch r.Cells.Cells[i].Flag {
-		case cell.Suppressed:
-			m.Cells.Suppressed++
-		case cell.Secondary:
-			m.Cells.Secondary++
-		}
+	if req.Targets != nil {
+		m.Targets = &TargetsInfo{File: filepath.Base(req.Targets.File), SHA256: req.Targets.SHA256, Targets: req.Targets.Len()}
 	}
+	m.Cells = countCells([]*cell.Table{r.Cells}, nil)
+	m.SeriesCells = countCells(r.Series, cell.SeriesDimensions)
 	if err := writeFolder(ctx, req.Out, r, m); err != nil {
 		return nil, err
 	}
 	m.Folder = req.Out
 	return m, nil
+}
+
+// countCells counts the cells of the tables in the given dimensions (all
+// when dims is nil) and how many disclosure control removed.
+func countCells(tables []*cell.Table, dims []string) CellCounts {
+	var n CellCounts
+	for _, t := range tables {
+		for i := range t.Cells {
+			c := &t.Cells[i]
+			if dims != nil && !slices.Contains(dims, c.Dimension) {
+				continue
+			}
+			n.Total++
+			switch c.Flag {
+			case cell.Suppressed:
+				n.Suppressed++
+			case cell.Secondary:
+				n.Secondary++
+			}
+		}
+	}
+	return n
 }
 
 // writeFolder writes the files into a hidden sibling of out and swaps it
@@ -213,6 +270,7 @@ func writeFolder(ctx context.Context, out string, r *report.Report, m *Manifest)
 		write func(io.Writer) error
 	}{
 		{FileIndicators, func(w io.Writer) error { return cell.WriteCSV(w, r.Cells) }},
+		{FileSeries, func(w io.Writer) error { return cell.WriteSeriesCSV(w, r.Series) }},
 		{FileWorkbook, func(w io.Writer) error { return xlsx.Write(w, r) }},
 		{FileDashboard, func(w io.Writer) error { return charts.Write(w, r) }},
 	}

@@ -12,6 +12,7 @@ import (
 	"rrstat/internal/indicator"
 	"rrstat/internal/layout"
 	"rrstat/internal/period"
+	"rrstat/internal/target"
 )
 
 // Audience says who a report is for.
@@ -67,13 +68,20 @@ type Snapshot struct {
 
 // Report is everything a report folder shows.
 type Report struct {
-	Period      period.Period
-	Audience    Audience
-	K           int // disclosure threshold (donor reports)
-	Params      Params
-	Catalogue   indicator.Catalogue
-	Layout      *layout.Layout
-	Cells       *cell.Table // for a donor report, suppressed cells carry no figures
+	Period    period.Period
+	Audience  Audience
+	K         int // disclosure threshold (donor reports)
+	Params    Params
+	Catalogue indicator.Catalogue
+	Layout    *layout.Layout
+	Cells     *cell.Table // for a donor report, suppressed cells carry no figures
+	// Window is the trend window (series.md), oldest first; the last is
+	// Period. Series holds its cells, one table per period, each as a
+	// report of that period alone computes it (and, for a donor report,
+	// through disclosure control); the last is Cells.
+	Window      []period.Period
+	Series      []*cell.Table
+	Targets     *target.Set // nil: no targets
 	Countries   []string    // reporting countries, alphabetical (ALL not included)
 	Snapshots   []Snapshot  // one per country, in Countries order
 	GeneratedAt time.Time

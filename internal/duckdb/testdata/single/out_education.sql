@@ -1,0 +1,38 @@
+-- id: OUT_EDUCATION
+-- name: Children aged 6-17 in education
+-- kind: percentage
+-- definition: Of the persons returned to date aged 6-17 at period end (year(P1) - birth_year) whose latest follow-up on or before P1 is recent (followup_date > P1 - 365 days) and records in_education (denominator), those with in_education = true (numerator).
+-- disaggregations: sex
+-- partitions: sex
+-- order: 9
+WITH latest AS (
+    SELECT f.*
+    FROM followups AS f
+    JOIN (
+        SELECT pk, max(followup_date) AS followup_date
+        FROM followups
+        WHERE followup_date <= $p1::DATE
+        GROUP BY pk
+    ) AS m USING (pk, followup_date)
+),
+assessed AS (
+    SELECT r.country, r.sex, l.in_education
+    FROM returnees AS r
+    JOIN latest AS l ON l.pk = r.pk
+    WHERE r.return_date <= $p1::DATE
+      AND year($p1::DATE) - r.birth_year BETWEEN 6 AND 17
+      AND l.followup_date > $p1::DATE - 365
+      AND l.in_education IS NOT NULL
+)
+SELECT
+    CASE WHEN grouping(a.country) = 1 THEN 'ALL' ELSE a.country END AS country,
+    d.dimension,
+    d.category,
+    count(*) FILTER (WHERE a.in_education) AS numerator,
+    count(*) AS denominator
+FROM assessed AS a,
+    LATERAL (VALUES
+        ('total', 'total'),
+        ('sex', a.sex)
+    ) AS d (dimension, category)
+GROUP BY GROUPING SETS ((a.country, d.dimension, d.category), (d.dimension, d.category));
