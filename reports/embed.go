@@ -7,9 +7,11 @@ package reports
 import "embed"
 
 // FS holds the *.yaml layouts of this folder: quarterly.yaml (the default
-// report) and donor-summary.yaml (a one-page donor summary).
+// report) and donor-summary.yaml (a one-page donor summary), the labels of
+// each language (labels/en.yaml, ru.yaml, uz.yaml: see internal/labels)
+// and targets-example.csv.
 //
-//go:embed *.yaml
+//go:embed *.yaml labels/*.yaml targets-example.csv
 var FS embed.FS
 
 // Default is the name of the layout a report uses unless told otherwise.

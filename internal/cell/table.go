@@ -115,6 +115,43 @@ func WriteCSV(w io.Writer, t *Table) error {
 	return cw.Error()
 }
 
+// ReadCSVPeriods reads a series.csv (or indicators.csv) into one table per
+// period, in the file's row order.
+func ReadCSVPeriods(r io.Reader, kinds map[string]Kind) (map[string]*Table, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = len(Header)
+	recs, err := cr.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("series.csv: no header")
+	}
+	out := map[string]*Table{}
+	for _, rec := range recs[1:] {
+		if out[rec[1]] == nil {
+			out[rec[1]] = &Table{Period: rec[1]}
+		}
+	}
+	for per, t := range out {
+		var buf strings.Builder
+		w := csv.NewWriter(&buf)
+		w.Write(recs[0])
+		for _, rec := range recs[1:] {
+			if rec[1] == per {
+				w.Write(rec)
+			}
+		}
+		w.Flush()
+		got, err := ReadCSV(strings.NewReader(buf.String()), kinds)
+		if err != nil {
+			return nil, err
+		}
+		t.Cells = got.Cells
+	}
+	return out, nil
+}
+
 // ReadCSV reads an indicators.csv written by WriteCSV. kinds gives each
 // indicator's kind. A mean's exact sum is not in the file: it is rebuilt as
 // value * denominator, which is enough for checks but not for arithmetic.

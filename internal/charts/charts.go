@@ -302,7 +302,7 @@ type dataChart struct {
 // build draws the dashboard from the report.
 func build(r *report.Report) *dashboard {
 	d := &dashboard{
-		Title:       r.Layout.Title,
+		Title:       r.Layout.Title.In("en"),
 		Period:      r.Period.Label,
 		Donor:       r.Audience == report.Donor,
 		K:           r.K,
@@ -460,7 +460,7 @@ func (b *builder) categories(id, dim string) []string {
 }
 
 func (b *builder) panel(it *layout.Item, ind *indicator.Indicator) panel {
-	p := panel{ID: ind.ID, Title: it.Title, Name: ind.Name, Definition: ind.Definition, Kind: string(ind.Kind)}
+	p := panel{ID: ind.ID, Title: itemTitle(it), Name: ind.Name, Definition: ind.Definition, Kind: string(ind.Kind)}
 	switch ind.Kind {
 	case cell.Percentage:
 		p.BaseLabel = "base"
@@ -687,4 +687,17 @@ func newChart(k cell.Kind, kind string, labels []string, values []any, colours [
 		c.XYReversal()
 	}
 	return c
+}
+
+// itemTitle is an item's sheet title until the writers draw the view
+// model (internal/view), which takes it from the labels.
+func itemTitle[T layout.Item | *layout.Item](item T) string {
+	it, ok := any(item).(layout.Item)
+	if !ok {
+		it = *any(item).(*layout.Item)
+	}
+	if s := it.Title.In("en"); s != "" {
+		return s
+	}
+	return it.ID
 }

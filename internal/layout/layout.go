@@ -5,14 +5,18 @@
 //
 // A layout is YAML with a closed set of keys:
 //
-//	title: Report title                 # required
+//	title: Report title                 # optional: the labels' report title by default
 //	headline: [RET_ARRIVED, NEED_MET]   # Summary sheet and dashboard top; ids among the indicators
 //	indicators:                         # required, at least one, each id once
 //	  - id: RET_ARRIVED                 # required, an id of the catalogue
-//	    title: Arrived in period        # required: sheet name (31 characters, no :\/?*[]), unique
+//	    title: Arrived in period        # optional sheet name (31 characters, no :\/?*[]); the labels' by default
 //	    tables: [sex, age_group]        # disaggregations of the indicator; default all of them
 //	    chart: {kind: column, dimension: age_group}  # kind bar|column|line; dimension total or a table
-//	sheets: {indicators: true, definitions: true, data_quality: true, about: true}
+//	sheets: {indicators: true, trends: true, definitions: true, data_quality: true, about: true}
+//
+// A title is one text for every language, or one per language:
+// {en: Arrived, ru: Прибывшие, uz: Kelganlar} (a language it does not name
+// gets the English one).
 //
 // Parse reports every problem at once, each as "file:line: message".
 package layout
@@ -39,7 +43,7 @@ var ChartKinds = []string{"bar", "column", "line"}
 // Layout is one parsed report layout.
 type Layout struct {
 	File     string   // the file it came from (for messages and the About sheet)
-	Title    string   // report title
+	Title    Text     // report title; empty: the labels' report title
 	Headline []string // indicator ids shown on the Summary sheet and atop the dashboard
 	Items    []Item   // the indicators shown, in order, one sheet each
 	Sheets   Sheets   // which fixed sheets the workbook has
@@ -48,6 +52,7 @@ type Layout struct {
 // Sheets switches the workbook's fixed sheets. Summary is always first.
 type Sheets struct {
 	Indicators  bool // one sheet per item
+	Trends      bool // the totals of the trend window
 	Definitions bool
 	DataQuality bool
 	About       bool // always true for a donor report: it states the rule and k
@@ -56,7 +61,7 @@ type Sheets struct {
 // Item is one indicator as a layout shows it.
 type Item struct {
 	ID     string
-	Title  string   // sheet title and chart title (at most 31 characters, Excel's limit)
+	Title  Text     // sheet title (at most 31 characters, Excel's limit); empty: the labels' title
 	Tables []string // disaggregations to tabulate, in order ("total" is always shown)
 	Chart  Chart
 	Line   int // line of the item in the file
@@ -66,6 +71,22 @@ type Item struct {
 type Chart struct {
 	Kind      string // one of ChartKinds
 	Dimension string // the breakdown charted: "total" or one of the item's tables
+}
+
+// Text is a layout's text: the same in every language (key ""), or one per
+// language code.
+type Text map[string]string
+
+// In returns the text for a language: its own, else the one for every
+// language, else the English one, else "".
+func (t Text) In(lang string) string {
+	if s, ok := t[lang]; ok {
+		return s
+	}
+	if s, ok := t[""]; ok {
+		return s
+	}
+	return t["en"]
 }
 
 // ErrLayout is wrapped by every error of Parse.
@@ -87,7 +108,7 @@ func Parse(file string, src []byte, cat indicator.Catalogue) (*Layout, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(src))
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, Errors{fmt.Sprintf("%s:1: empty layout (it needs at least the keys title and indicators)", file)}
+			return nil, Errors{fmt.Sprintf("%s:1: empty layout (it needs at least the key indicators)", file)}
 		}
 		// yaml's messages read "yaml: line N: ..."; say "file:N: ..." instead.
 		msg := err.Error()
@@ -187,14 +208,14 @@ func (p *parser) list(n *yaml.Node, what string) []*yaml.Node {
 }
 
 func (p *parser) layout(doc *yaml.Node) *Layout {
-	l := &Layout{Sheets: Sheets{Indicators: true, Definitions: true, DataQuality: true, About: true}}
+	l := &Layout{Sheets: Sheets{Indicators: true, Trends: true, Definitions: true, DataQuality: true, About: true}}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		p.errf(doc, "empty layout")
 		return l
 	}
-	top := p.mapping(doc.Content[0], "the layout", []string{"title", "headline", "indicators", "sheets"}, []string{"title", "indicators"})
+	top := p.mapping(doc.Content[0], "the layout", []string{"title", "headline", "indicators", "sheets"}, []string{"indicators"})
 	if n, ok := top["title"]; ok {
-		l.Title = p.str(n, "title")
+		l.Title = p.text(n, "title", nil)
 	}
 	if n, ok := top["indicators"]; ok {
 		seen := map[string]bool{}
@@ -206,9 +227,10 @@ func (p *parser) layout(doc *yaml.Node) *Layout {
 			}
 			seen[it.ID] = true
 			// Excel compares sheet names case-insensitively.
-			if t := strings.ToLower(it.Title); t != "" {
+			for lang, title := range it.Title {
+				t := lang + "\x00" + strings.ToLower(title)
 				if first, dup := titles[t]; dup {
-					p.errf(in, "title %q is already used on line %d (each title names a sheet)", it.Title, first)
+					p.errf(in, "title %q is already used on line %d (each title names a sheet)", title, first)
 				} else {
 					titles[t] = in.Line
 				}
@@ -235,8 +257,8 @@ func (p *parser) layout(doc *yaml.Node) *Layout {
 		}
 	}
 	if n, ok := top["sheets"]; ok {
-		m := p.mapping(n, "sheets", []string{"indicators", "definitions", "data_quality", "about"}, nil)
-		for key, dst := range map[string]*bool{"indicators": &l.Sheets.Indicators, "definitions": &l.Sheets.Definitions, "data_quality": &l.Sheets.DataQuality, "about": &l.Sheets.About} {
+		m := p.mapping(n, "sheets", []string{"indicators", "trends", "definitions", "data_quality", "about"}, nil)
+		for key, dst := range map[string]*bool{"indicators": &l.Sheets.Indicators, "trends": &l.Sheets.Trends, "definitions": &l.Sheets.Definitions, "data_quality": &l.Sheets.DataQuality, "about": &l.Sheets.About} {
 			if v, ok := m[key]; ok {
 				*dst = p.boolean(v, "sheets."+key)
 			}
@@ -250,7 +272,7 @@ const invalidSheetChars = `:\/?*[]`
 
 func (p *parser) item(n *yaml.Node) Item {
 	it := Item{Line: n.Line}
-	m := p.mapping(n, "an indicator entry", []string{"id", "title", "tables", "chart"}, []string{"id", "title"})
+	m := p.mapping(n, "an indicator entry", []string{"id", "title", "tables", "chart"}, []string{"id"})
 	var ind *indicator.Indicator
 	if v, ok := m["id"]; ok {
 		it.ID = p.str(v, "id")
@@ -259,19 +281,7 @@ func (p *parser) item(n *yaml.Node) Item {
 		}
 	}
 	if v, ok := m["title"]; ok {
-		it.Title = p.str(v, "title")
-		switch {
-		case it.Title == "":
-			p.errf(v, "title is empty")
-		case len([]rune(it.Title)) > 31:
-			p.errf(v, "title %q is longer than 31 characters (Excel's limit for a sheet name)", it.Title)
-		case strings.ContainsAny(it.Title, invalidSheetChars):
-			p.errf(v, "title %q contains one of %s, which a sheet name may not", it.Title, invalidSheetChars)
-		case strings.HasPrefix(it.Title, "'") || strings.HasSuffix(it.Title, "'"):
-			p.errf(v, "title %q starts or ends with an apostrophe, which a sheet name may not", it.Title)
-		case slices.Contains([]string{"summary", "definitions", "data quality", "about"}, strings.ToLower(it.Title)):
-			p.errf(v, "title %q is the name of a fixed sheet", it.Title)
-		}
+		it.Title = p.text(v, "title", sheetName)
 	}
 	if v, ok := m["tables"]; ok {
 		for _, tn := range p.list(v, "tables") {
@@ -308,6 +318,55 @@ func (p *parser) item(n *yaml.Node) Item {
 		}
 	}
 	return it
+}
+
+// languages are the language codes a per-language text may use.
+var languages = []string{"en", "ru", "uz"}
+
+// text reads a Text: a string, or a mapping of language codes to strings,
+// each checked with check (when not nil), which returns a problem or "".
+func (p *parser) text(n *yaml.Node, what string, check func(string) string) Text {
+	out := Text{}
+	add := func(lang string, v *yaml.Node) {
+		s := p.str(v, what)
+		if s == "" {
+			p.errf(v, "%s is empty", what)
+			return
+		}
+		if check != nil {
+			if msg := check(s); msg != "" {
+				p.errf(v, "%s %q %s", what, s, msg)
+				return
+			}
+		}
+		out[lang] = s
+	}
+	if n.Kind == yaml.MappingNode {
+		m := p.mapping(n, what, languages, nil)
+		for _, lang := range languages {
+			if v, ok := m[lang]; ok {
+				add(lang, v)
+			}
+		}
+		return out
+	}
+	add("", n)
+	return out
+}
+
+// sheetName says what is wrong with a sheet name, or "".
+func sheetName(s string) string {
+	switch {
+	case len([]rune(s)) > 31:
+		return "is longer than 31 characters (Excel's limit for a sheet name)"
+	case strings.ContainsAny(s, invalidSheetChars):
+		return "contains one of " + invalidSheetChars + ", which a sheet name may not"
+	case strings.HasPrefix(s, "'") || strings.HasSuffix(s, "'"):
+		return "starts or ends with an apostrophe, which a sheet name may not"
+	case slices.Contains([]string{"summary", "trends", "definitions", "data quality", "about"}, strings.ToLower(s)):
+		return "is the name of a fixed sheet"
+	}
+	return ""
 }
 
 // Load reads and parses the layout name from fsys (the embedded reports.FS,

@@ -61,9 +61,6 @@ func TestQuarterly(t *testing.T) {
 		if !slices.Contains(it.Tables, it.Chart.Dimension) {
 			t.Errorf("%s charts %q, not one of its tables", it.ID, it.Chart.Dimension)
 		}
-		if it.Title == "" {
-			t.Errorf("%s has no title", it.ID)
-		}
 	}
 	var want []string
 	for _, ind := range cat {
@@ -76,7 +73,10 @@ func TestQuarterly(t *testing.T) {
 	if diff := cmp.Diff(wantHead, l.Headline); diff != "" {
 		t.Errorf("headline (-want +got):\n%s", diff)
 	}
-	if want := (layout.Sheets{Indicators: true, Definitions: true, DataQuality: true, About: true}); l.Sheets != want {
+	if len(l.Title) != 0 {
+		t.Errorf("the built-in layout has a title %v; the labels give it in each language", l.Title)
+	}
+	if want := (layout.Sheets{Indicators: true, Trends: true, Definitions: true, DataQuality: true, About: true}); l.Sheets != want {
 		t.Errorf("sheets = %+v, want %+v", l.Sheets, want)
 	}
 	if l.File != reports.Default {
@@ -101,7 +101,7 @@ func TestDonorSummary(t *testing.T) {
 	if diff := cmp.Diff(l.Headline, ids); diff != "" {
 		t.Errorf("items are not the headline (-want +got):\n%s", diff)
 	}
-	if want := (layout.Sheets{Definitions: true, About: true}); l.Sheets != want {
+	if want := (layout.Sheets{Trends: true, Definitions: true, About: true}); l.Sheets != want {
 		t.Errorf("sheets = %+v, want %+v", l.Sheets, want)
 	}
 }
@@ -114,8 +114,8 @@ func TestParseDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []layout.Item{
-		{ID: "NEED_MET", Title: "Needs", Tables: []string{"need_type", "sex"}, Chart: layout.Chart{Kind: "bar", Dimension: "need_type"}, Line: 3},
-		{ID: "RET_UAM", Title: "UAM", Chart: layout.Chart{Kind: "bar", Dimension: "total"}, Line: 5},
+		{ID: "NEED_MET", Title: layout.Text{"": "Needs"}, Tables: []string{"need_type", "sex"}, Chart: layout.Chart{Kind: "bar", Dimension: "need_type"}, Line: 3},
+		{ID: "RET_UAM", Title: layout.Text{"": "UAM"}, Chart: layout.Chart{Kind: "bar", Dimension: "total"}, Line: 5},
 	}
 	if diff := cmp.Diff(want, l.Items); diff != "" {
 		t.Errorf("items (-want +got):\n%s", diff)
@@ -151,7 +151,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown sheets key",
 			src:  head + "  - {id: RET_UAM, title: UAM}\nsheets:\n  summary: false\n",
-			want: []string{`r.yaml:5: unknown key "summary" in sheets (known: indicators, definitions, data_quality, about)`},
+			want: []string{`r.yaml:5: unknown key "summary" in sheets (known: indicators, trends, definitions, data_quality, about)`},
 		},
 		{
 			name: "unknown indicator id",
@@ -200,8 +200,13 @@ func TestParseErrors(t *testing.T) {
 		},
 		{
 			name: "missing keys",
-			src:  "indicators:\n  - id: RET_UAM\n",
-			want: []string{`r.yaml:1: the layout needs the key "title"`, `r.yaml:2: an indicator entry needs the key "title"`},
+			src:  "title: T\nindicators:\n  - title: UAM\n",
+			want: []string{`r.yaml:3: an indicator entry needs the key "id"`},
+		},
+		{
+			name: "per-language titles",
+			src:  "title: {en: T, fr: T}\nindicators:\n  - id: RET_UAM\n    title: {ru: \"Очень длинное название листа для проверки\", uz: \"\"}\n",
+			want: []string{`r.yaml:1: unknown key "fr" in title (known: en, ru, uz)`, `r.yaml:4: title "Очень длинное название листа для проверки" is longer than 31 characters (Excel's limit for a sheet name)`, `r.yaml:4: title is empty`},
 		},
 		{
 			name: "title too long and with bad characters",
@@ -237,7 +242,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "empty file",
 			src:  "",
-			want: []string{`r.yaml:1: empty layout (it needs at least the keys title and indicators)`},
+			want: []string{`r.yaml:1: empty layout (it needs at least the key indicators)`},
 		},
 		{
 			name: "several problems at once",

@@ -160,13 +160,20 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 	if n < period.MinWindow || n > period.MaxWindow {
 		return nil, fmt.Errorf("the window must be from %d to %d periods (got %d)", period.MinWindow, period.MaxWindow, n)
 	}
-	window := period.Window(req.Period, n)
-	comp, err := store.Compute(ctx, cat, window, req.Params, req.Selection)
+	// The change of a headline figure needs the previous period and the
+	// same period a year earlier: they are computed with the window (and
+	// published only through that change) when it does not reach them.
+	span := n
+	for _, q := range report.CompareWith(req.Period) {
+		span = max(span, req.Period.Ordinal()-q.Ordinal()+1)
+	}
+	periods := period.Window(req.Period, span)
+	comp, err := store.Compute(ctx, cat, periods, req.Params, req.Selection)
 	if err != nil {
 		return nil, err
 	}
 	r := &report.Report{
-		Period: req.Period, Window: window, Series: comp.Window, Targets: req.Targets,
+		Period: req.Period, Periods: periods, Tables: comp.Window, Window: n, Targets: req.Targets,
 		Audience: req.Audience, K: req.K, Params: req.Params,
 		Catalogue: cat, Layout: req.Layout, Cells: comp.Cells, Countries: comp.Countries,
 		Snapshots: comp.Snapshots, GeneratedAt: req.Now, ToolVersion: req.Version, Synthetic: req.Synthetic,
@@ -174,7 +181,7 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 	m := &Manifest{
 		Tool: "rrstat", Version: req.Version, GeneratedAt: req.Now,
 		Period:     PeriodInfo{req.Period.Label, period.ISO(req.Period.Start), period.ISO(req.Period.End)},
-		Window:     WindowInfo{Periods: n, First: window[0].Label, Last: window[n-1].Label},
+		Window:     WindowInfo{Periods: n, First: periods[span-n].Label, Last: req.Period.Label},
 		Audience:   req.Audience,
 		Disclosure: DisclosureInfo{Rule: analystRule},
 		Parameters: req.Params, Layout: filepath.Base(req.Layout.File), Synthetic: req.Synthetic,
@@ -189,7 +196,7 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 			ind := cat.Lookup(id)
 			return ind != nil && ind.IsPartition(dim)
 		}}
-		for _, t := range r.Series {
+		for _, t := range r.Tables {
 			if _, err := disclosure.Apply(t, opt); err != nil {
 				return nil, err
 			}
@@ -217,7 +224,7 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 		m.Targets = &TargetsInfo{File: filepath.Base(req.Targets.File), SHA256: req.Targets.SHA256, Targets: req.Targets.Len()}
 	}
 	m.Cells = countCells([]*cell.Table{r.Cells}, nil)
-	m.SeriesCells = countCells(r.Series, cell.SeriesDimensions)
+	m.SeriesCells = countCells(r.WindowTables(), cell.SeriesDimensions)
 	if err := writeFolder(ctx, req.Out, r, m); err != nil {
 		return nil, err
 	}
@@ -270,7 +277,7 @@ func writeFolder(ctx context.Context, out string, r *report.Report, m *Manifest)
 		write func(io.Writer) error
 	}{
 		{FileIndicators, func(w io.Writer) error { return cell.WriteCSV(w, r.Cells) }},
-		{FileSeries, func(w io.Writer) error { return cell.WriteSeriesCSV(w, r.Series) }},
+		{FileSeries, func(w io.Writer) error { return cell.WriteSeriesCSV(w, r.WindowTables()) }},
 		{FileWorkbook, func(w io.Writer) error { return xlsx.Write(w, r) }},
 		{FileDashboard, func(w io.Writer) error { return charts.Write(w, r) }},
 	}

@@ -75,18 +75,61 @@ type Report struct {
 	Catalogue indicator.Catalogue
 	Layout    *layout.Layout
 	Cells     *cell.Table // for a donor report, suppressed cells carry no figures
-	// Window is the trend window (series.md), oldest first; the last is
-	// Period. Series holds its cells, one table per period, each as a
-	// report of that period alone computes it (and, for a donor report,
-	// through disclosure control); the last is Cells.
-	Window      []period.Period
-	Series      []*cell.Table
-	Targets     *target.Set // nil: no targets
-	Countries   []string    // reporting countries, alphabetical (ALL not included)
-	Snapshots   []Snapshot  // one per country, in Countries order
+	// Periods are the periods computed, oldest first; the last is Period.
+	// Tables holds their cells, one table per period, each as a report of
+	// that period alone computes it (and, for a donor report, through
+	// disclosure control); the last is Cells. The last Window of them are
+	// the trend window (series.md); any before it are there only for the
+	// change of a headline figure against the previous period or the same
+	// period a year earlier.
+	Periods []period.Period
+	Tables  []*cell.Table
+	Window  int
+	Targets *target.Set // nil: no targets
+	// Protection says what disclosure control did to a donor report (nil
+	// for an analyst report).
+	Protection  *Protection
+	Countries   []string   // reporting countries, alphabetical (ALL not included)
+	Snapshots   []Snapshot // one per country, in Countries order
 	GeneratedAt time.Time
 	ToolVersion string
 	Synthetic   bool // the data is synthetic (demo): every output says so
+}
+
+// Protection counts the cells disclosure control removed from a donor
+// report's own period and window: by rules 1-2 (Primary, suppressed, and
+// Secondary, their protection) and by the protection of the series of
+// releases (Series, disclosure.md rule 9); Release is the release id.
+type Protection struct {
+	Primary, Secondary, Series int
+	Release                    string
+}
+
+// WindowPeriods returns the periods of the trend window, oldest first.
+func (r *Report) WindowPeriods() []period.Period { return r.Periods[len(r.Periods)-r.Window:] }
+
+// WindowTables returns the tables of the trend window, oldest first.
+func (r *Report) WindowTables() []*cell.Table { return r.Tables[len(r.Tables)-r.Window:] }
+
+// Table returns the table of a computed period by its label, or nil.
+func (r *Report) Table(label string) *cell.Table {
+	for i, p := range r.Periods {
+		if p.Label == label {
+			return r.Tables[i]
+		}
+	}
+	return nil
+}
+
+// CompareWith returns the periods a headline figure is compared with: the
+// previous period and, for a quarter or a month, the same period a year
+// earlier (series.md).
+func CompareWith(p period.Period) []period.Period {
+	out := []period.Period{p.Shift(-1)}
+	if p.Kind != period.Year {
+		out = append(out, p.YearEarlier())
+	}
+	return out
 }
 
 // SuppressionRule is the disclosure rule as every donor output states it.

@@ -64,7 +64,7 @@ func (b *book) summary() error {
 	}
 	gen := fmt.Sprintf("Generated %s by rrstat %s from the exports of %d countries; sources on the About sheet.",
 		b.r.GeneratedAt.UTC().Format("2 January 2006 15:04 UTC"), b.r.ToolVersion, len(b.r.Snapshots))
-	if err := b.titleBlock(w, ncols, chars, b.r.Layout.Title, "Period: "+b.periodText(), gen); err != nil {
+	if err := b.titleBlock(w, ncols, chars, b.r.Layout.Title.In("en"), "Period: "+b.periodText(), gen); err != nil {
 		return err
 	}
 	w.skip(headerRow - 1 - w.row)
@@ -131,7 +131,7 @@ func (b *book) contents(w *rows) error {
 	if l.Sheets.Indicators {
 		for _, it := range l.Items {
 			if ind := b.r.Catalogue.Lookup(it.ID); ind != nil {
-				list = append(list, entry{it.Title, ind.Name})
+				list = append(list, entry{itemTitle(it), ind.Name})
 			}
 		}
 	}
@@ -190,7 +190,7 @@ func (b *book) indicatorSheet(it *layout.Item) error {
 	if ind == nil {
 		return fmt.Errorf("indicator %s is not in the catalogue", it.ID)
 	}
-	sw, err := b.newSheet(it.Title)
+	sw, err := b.newSheet(itemTitle(it))
 	if err != nil {
 		return err
 	}
@@ -349,7 +349,7 @@ func (b *book) indicatorSheet(it *layout.Item) error {
 	}
 	// A long table repeats its header on every printed page.
 	if w.row-headerLast > 30 {
-		if err := b.printTitles(it.Title, headerFirst, headerLast); err != nil {
+		if err := b.printTitles(itemTitle(it), headerFirst, headerLast); err != nil {
 			return err
 		}
 	}
@@ -394,9 +394,9 @@ func (b *book) chart(w *rows, it *layout.Item, ind *indicator.Indicator, cats []
 	}
 
 	// The data range.
-	title := it.Title + ", by " + strings.ToLower(layout.DimensionLabel(dim))
+	title := itemTitle(it) + ", by " + strings.ToLower(layout.DimensionLabel(dim))
 	if dim == cell.TotalDimension {
-		title = it.Title + ", total by country"
+		title = itemTitle(it) + ", total by country"
 	}
 	if err := w.next([]any{text(b.st.meta, "Data for the chart above (a gap where a figure is suppressed or has no value).")}); err != nil {
 		return err
@@ -438,9 +438,9 @@ func (b *book) chart(w *rows, it *layout.Item, ind *indicator.Indicator, cats []
 		col := 2 + i
 		colour := seriesColours[i%len(seriesColours)]
 		s := excelize.ChartSeries{
-			Name:       absRange(it.Title, col, headRow, col, headRow),
-			Categories: absRange(it.Title, 1, first, 1, last),
-			Values:     absRange(it.Title, col, first, col, last),
+			Name:       absRange(itemTitle(it), col, headRow, col, headRow),
+			Categories: absRange(itemTitle(it), 1, first, 1, last),
+			Values:     absRange(itemTitle(it), col, first, col, last),
 			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{colour}},
 		}
 		if typ == excelize.Line {
@@ -483,7 +483,7 @@ func (b *book) chart(w *rows, it *layout.Item, ind *indicator.Indicator, cats []
 		lo, hi := 0.0, 1.0
 		ch.YAxis.Minimum, ch.YAxis.Maximum = &lo, &hi
 	}
-	return b.f.AddChart(it.Title, cellName(1, anchor), ch)
+	return b.f.AddChart(itemTitle(it), cellName(1, anchor), ch)
 }
 
 // definitions writes every indicator of the catalogue.
@@ -525,7 +525,7 @@ func (b *book) definitions() error {
 		}
 		sheet := ""
 		if it := b.r.Layout.Lookup(ind.ID); it != nil && b.r.Layout.Sheets.Indicators {
-			sheet = it.Title
+			sheet = itemTitle(it)
 		}
 		h := math.Max(textHeight(ind.Definition, widths[3], 13.5), textHeight(ind.Name, widths[1], 13.5))
 		h = math.Max(h, textHeight(strings.Join(dims, ", "), widths[4], 13.5))
@@ -747,7 +747,7 @@ func (b *book) about() error {
 	r := b.r
 	type kv struct{ k, v string }
 	var list []kv
-	list = append(list, kv{"Report", r.Layout.Title})
+	list = append(list, kv{"Report", r.Layout.Title.In("en")})
 	list = append(list, kv{"Period", b.periodText()})
 	if b.donor {
 		list = append(list,

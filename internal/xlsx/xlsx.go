@@ -110,7 +110,7 @@ func (b *book) write() error {
 		for i := range l.Items {
 			it := &l.Items[i]
 			if err := b.indicatorSheet(it); err != nil {
-				return fmt.Errorf("sheet %s: %w", it.Title, err)
+				return fmt.Errorf("sheet %s: %w", itemTitle(it), err)
 			}
 		}
 	}
@@ -131,7 +131,7 @@ func (b *book) write() error {
 	}
 	b.f.SetActiveSheet(0)
 	return b.f.SetDocProps(&excelize.DocProperties{
-		Title:       l.Title + ", " + b.r.Period.Label,
+		Title:       l.Title.In("en") + ", " + b.r.Period.Label,
 		Subject:     "Indicators of rehabilitation and reintegration programmes",
 		Creator:     "rrstat " + b.r.ToolVersion,
 		Description: b.notice(),
@@ -361,7 +361,7 @@ func (b *book) pageSetup(sheet string) error {
 	if b.r.Synthetic {
 		right = "SYNTHETIC DATA - " + right
 	}
-	head := "&L&8" + hfText(b.r.Layout.Title+", "+b.r.Period.Label) + "&R&8&B" + hfText(right)
+	head := "&L&8" + hfText(b.r.Layout.Title.In("en")+", "+b.r.Period.Label) + "&R&8&B" + hfText(right)
 	return b.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
 		OddHeader: head,
 		OddFooter: "&L&8&A&R&8Page &P of &N",
@@ -487,4 +487,17 @@ func (b *book) notes(w *rows, notes []string) error {
 // countryHeader returns the heading of a country column.
 func countryHeader(code string) string {
 	return layout.CountryLabel(code)
+}
+
+// itemTitle is an item's sheet title until the writers draw the view
+// model (internal/view), which takes it from the labels.
+func itemTitle[T layout.Item | *layout.Item](item T) string {
+	it, ok := any(item).(layout.Item)
+	if !ok {
+		it = *any(item).(*layout.Item)
+	}
+	if s := it.Title.In("en"); s != "" {
+		return s
+	}
+	return it.ID
 }

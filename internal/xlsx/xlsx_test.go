@@ -61,7 +61,7 @@ func zipFiles(t *testing.T, data []byte) map[string]string {
 func TestWriteSheetNames(t *testing.T) {
 	quarterly := []string{SheetSummary}
 	for _, it := range testReport(t, report.Analyst, "quarterly.yaml").Layout.Items {
-		quarterly = append(quarterly, it.Title)
+		quarterly = append(quarterly, itemTitle(it))
 	}
 	quarterly = append(quarterly, SheetDefinitions, SheetDataQuality, SheetAbout)
 	tests := []struct {
@@ -205,14 +205,14 @@ func TestWriteValues(t *testing.T) {
 			seen := 0
 			for i := range r.Layout.Items {
 				it := &r.Layout.Items[i]
-				pos := tablePositions(t, f, it.Title, r, it)
+				pos := tablePositions(t, f, itemTitle(it), r, it)
 				for _, c := range r.Cells.Cells {
 					if c.Indicator != it.ID {
 						continue
 					}
 					p, ok := pos[c.Key()]
 					if !ok {
-						t.Errorf("%v is not shown on %s", c.Key(), it.Title)
+						t.Errorf("%v is not shown on %s", c.Key(), itemTitle(it))
 						continue
 					}
 					seen++
@@ -317,13 +317,13 @@ func TestWriteNumberFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		it := r.Layout.Lookup(tt.id)
-		pos := tablePositions(t, f, it.Title, r, it)
+		pos := tablePositions(t, f, itemTitle(it), r, it)
 		p := pos[cell.Key{Indicator: tt.id, Country: tt.country, Dimension: "total", Category: "total"}]
 		ref := p.valueCell
 		if tt.base {
 			ref = p.baseCell
 		}
-		id, err := f.GetCellStyle(it.Title, ref)
+		id, err := f.GetCellStyle(itemTitle(it), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,21 +332,21 @@ func TestWriteNumberFormats(t *testing.T) {
 			t.Fatal(err)
 		}
 		if st.CustomNumFmt == nil || *st.CustomNumFmt != tt.want {
-			t.Errorf("%s!%s number format = %v, want %q", it.Title, ref, st.CustomNumFmt, tt.want)
+			t.Errorf("%s!%s number format = %v, want %q", itemTitle(it), ref, st.CustomNumFmt, tt.want)
 		}
-		shown, err := f.GetCellValue(it.Title, ref)
+		shown, err := f.GetCellValue(itemTitle(it), ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		raw, _ := f.GetCellValue(it.Title, ref, excelize.Options{RawCellValue: true})
+		raw, _ := f.GetCellValue(itemTitle(it), ref, excelize.Options{RawCellValue: true})
 		if strings.Contains(shown, "%") && !strings.Contains(tt.want, "%") {
-			t.Errorf("%s!%s shows %q (raw %s)", it.Title, ref, shown, raw)
+			t.Errorf("%s!%s shows %q (raw %s)", itemTitle(it), ref, shown, raw)
 		}
 	}
 	// 71.6 per cent is shown as 71.6, not 7160.0%.
 	it := r.Layout.Lookup("RET_CHILD_SHARE")
-	p := tablePositions(t, f, it.Title, r, it)[cell.Key{Indicator: "RET_CHILD_SHARE", Country: "ALL", Dimension: "total", Category: "total"}]
-	if got, _ := f.GetCellValue(it.Title, p.valueCell); got != "71.6" {
+	p := tablePositions(t, f, itemTitle(it), r, it)[cell.Key{Indicator: "RET_CHILD_SHARE", Country: "ALL", Dimension: "total", Category: "total"}]
+	if got, _ := f.GetCellValue(itemTitle(it), p.valueCell); got != "71.6" {
 		t.Errorf("RET_CHILD_SHARE ALL shows %q, want 71.6", got)
 	}
 }
@@ -414,7 +414,7 @@ func TestWriteLayoutOfSheets(t *testing.T) {
 			for i, it := range r.Layout.Items {
 				sheetXML := parts[fmt.Sprintf("xl/worksheets/sheet%d.xml", i+2)]
 				if !strings.Contains(sheetXML, "<drawing ") {
-					t.Errorf("sheet %s has no drawing", it.Title)
+					t.Errorf("sheet %s has no drawing", itemTitle(it))
 				}
 			}
 			// Each chart: text categories from its own sheet, one series per
@@ -438,7 +438,7 @@ func TestWriteLayoutOfSheets(t *testing.T) {
 				}
 			}
 			sum, _ := f.GetRows(SheetSummary)
-			if len(sum) < 3 || sum[0][0] != r.Layout.Title || !strings.HasPrefix(sum[1][0], "Period: 2025Q3 (1 July 2025 to 30 September 2025)") {
+			if len(sum) < 3 || sum[0][0] != r.Layout.Title.In("en") || !strings.HasPrefix(sum[1][0], "Period: 2025Q3 (1 July 2025 to 30 September 2025)") {
 				t.Errorf("Summary does not start with the title and the period: %q", sum[:min(3, len(sum))])
 			}
 		})
@@ -448,7 +448,7 @@ func TestWriteLayoutOfSheets(t *testing.T) {
 func itemTitles(r *report.Report) []string {
 	var out []string
 	for _, it := range r.Layout.Items {
-		out = append(out, it.Title)
+		out = append(out, itemTitle(it))
 	}
 	return out
 }
@@ -468,7 +468,7 @@ func TestWriteDonorHidesSuppressed(t *testing.T) {
 	suppressed := 0
 	for i := range donor.Layout.Items {
 		it := &donor.Layout.Items[i]
-		pos := tablePositions(t, f, it.Title, donor, it)
+		pos := tablePositions(t, f, itemTitle(it), donor, it)
 		for _, c := range donor.Cells.Cells {
 			if c.Indicator != it.ID || c.Published() {
 				continue
@@ -485,7 +485,7 @@ func TestWriteDonorHidesSuppressed(t *testing.T) {
 		}
 		// The chart's data range: the chart dimension's rows, blank where
 		// suppressed.
-		rows, _ := f.GetRows(it.Title, excelize.Options{RawCellValue: true})
+		rows, _ := f.GetRows(itemTitle(it), excelize.Options{RawCellValue: true})
 		start := -1
 		for j, row := range rows {
 			if len(row) > 0 && strings.HasPrefix(row[0], "Data for the chart") {
@@ -493,7 +493,7 @@ func TestWriteDonorHidesSuppressed(t *testing.T) {
 			}
 		}
 		if start < 0 {
-			t.Fatalf("%s: no chart data", it.Title)
+			t.Fatalf("%s: no chart data", itemTitle(it))
 		}
 		countries := append([]string{cell.AllCountries}, donor.Countries...)
 		for j := start; j < len(rows) && len(rows[j]) > 0 && rows[j][0] != ""; j++ {
@@ -516,7 +516,7 @@ func TestWriteDonorHidesSuppressed(t *testing.T) {
 					}
 				}
 				if got != want {
-					t.Errorf("%s chart data %s/%s = %q, want %q", it.Title, rows[j][0], country, got, want)
+					t.Errorf("%s chart data %s/%s = %q, want %q", itemTitle(it), rows[j][0], country, got, want)
 				}
 			}
 		}
@@ -578,7 +578,7 @@ func TestWriteHostileText(t *testing.T) {
 	data := writeBook(t, r)
 	f := openBook(t, data)
 
-	sheet := r.Layout.Lookup("RET_CUMULATIVE").Title
+	sheet := itemTitle(r.Layout.Lookup("RET_CUMULATIVE"))
 	rows, err := f.GetRows(sheet)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"rrstat/internal/cell"
+	"rrstat/internal/disclosure"
 	"rrstat/internal/export"
 	"rrstat/internal/indicator"
 	"rrstat/internal/layout"
@@ -96,14 +97,19 @@ func Report(t testing.TB, aud report.Audience, layoutName string) *report.Report
 			Followups: export.TableCounts{RowsRead: 90, Loaded: 90},
 		},
 	}
+	cells := Cells(t, cat, "indicators-2025Q3-"+string(aud)+".csv")
+	periods, tables := Window(t, cat, aud, cells)
 	return &report.Report{
+		Periods:   periods,
+		Tables:    tables,
+		Window:    len(periods),
 		Period:    p,
 		Audience:  aud,
 		K:         5,
 		Params:    report.DefaultParams,
 		Catalogue: cat,
 		Layout:    l,
-		Cells:     Cells(t, cat, "indicators-2025Q3-"+string(aud)+".csv"),
+		Cells:     cells,
 		Countries: []string{"KZ", "TM", "UZ"},
 		Snapshots: []report.Snapshot{
 			{ID: "snap-kz-1", Country: "KZ", ContentSHA256: "9f2c0a7e5b1d4c3a8e6f0b2d4c6a8e0f1a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b", LoadedAt: loaded, Source: "export-KZ", Current: true, Summary: kz},
@@ -113,4 +119,40 @@ func Report(t testing.TB, aud report.Audience, layoutName string) *report.Report
 		GeneratedAt: time.Date(2025, 10, 5, 12, 0, 0, 0, time.UTC),
 		ToolVersion: "v1.0.0-test",
 	}
+}
+
+// Window returns the trend window of 2025Q3 (8 quarters) from the sample's
+// expected series.csv: total and sex of every indicator, each earlier
+// period's table holding only those; the last table is own, the report's
+// full table. For a donor report the earlier tables go through rules 1-2
+// (on what they hold).
+func Window(t testing.TB, cat indicator.Catalogue, aud report.Audience, own *cell.Table) ([]period.Period, []*cell.Table) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(Root(t), "testdata", "sample", "expected", "series-2025Q3-analyst.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	all, err := cell.ReadCSVPeriods(f, cat.Kinds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := period.Parse("2025Q3")
+	periods := period.Window(p, 8)
+	var tables []*cell.Table
+	for _, q := range periods[:len(periods)-1] {
+		tab := all[q.Label]
+		if tab == nil {
+			t.Fatalf("series has no period %s", q.Label)
+		}
+		if aud == report.Donor {
+			if _, err := disclosure.Apply(tab, disclosure.Options{K: 5, IsPartition: func(id, dim string) bool {
+				return cat.Lookup(id).IsPartition(dim)
+			}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tables = append(tables, tab)
+	}
+	return periods, append(tables, own)
 }
