@@ -65,7 +65,9 @@ func TestParseRefusals(t *testing.T) {
 	}{
 		{"missing key", func(s string) string { return strings.Replace(s, "  print: Print / save as PDF\n", "", 1) },
 			[]string{"missing key page.print"}},
-		{"unknown key", func(s string) string { return strings.Replace(s, "  print: Print / save as PDF\n", "  print: Print\n  prnit: x\n", 1) },
+		{"unknown key", func(s string) string {
+			return strings.Replace(s, "  print: Print / save as PDF\n", "  print: Print\n  prnit: x\n", 1)
+		},
 			[]string{"unknown key page.prnit"}},
 		{"placeholders", func(s string) string {
 			return strings.Replace(s, `caption: "{arrow} {change} vs {period}"`, `caption: "{arrow} {change} vs {periode}"`, 1)

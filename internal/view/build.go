@@ -709,7 +709,7 @@ var reasonKeys = map[string]string{
 	export.ReasonDate: "date", export.ReasonFuture: "future", export.ReasonBeforeReturn: "before_return",
 	export.ReasonDecimal: "decimal", export.ReasonRange01: "range01", export.ReasonBool: "bool",
 	export.ReasonClosedDate: "closed_date", export.ReasonOpenDate: "open_date", export.ReasonClosedBefore: "closed_before",
-	export.ReasonUnknownPerson: "unknown_person",
+	export.ReasonUnknownPerson:  "unknown_person",
 	export.ReasonRejectedPerson: "rejected_person", export.ReasonDuplicatePerson: "duplicate_person",
 	export.ReasonDuplicateSvc: "duplicate_service", export.ReasonDuplicateFup: "duplicate_followup",
 	export.ReasonMalformed: "malformed",

@@ -219,21 +219,21 @@ type Symbol struct {
 
 // DataQuality is the Data quality sheet of an analyst report.
 type DataQuality struct {
-	Intro     string
-	TableHead []string // Country, Snapshot, Table, Rows read, Loaded, Merged, Rejected, Rejected (%)
-	Tables    []QualityRow
+	Intro      string
+	TableHead  []string // Country, Snapshot, Table, Rows read, Loaded, Merged, Rejected, Rejected (%)
+	Tables     []QualityRow
 	RejectHead []string // Country, Reason, Table, Column, Rows
-	Rejects   []RejectRow
-	NoRejects string
-	Warnings  [][2]string // country, text
+	Rejects    []RejectRow
+	NoRejects  string
+	Warnings   [][2]string // country, text
 }
 
 // QualityRow counts one table of one snapshot.
 type QualityRow struct {
-	Country, Snapshot, Table            string
-	Recorded                            bool
+	Country, Snapshot, Table           string
+	Recorded                           bool
 	RowsRead, Loaded, Merged, Rejected int64
-	RejectedPct                         Figure
+	RejectedPct                        Figure
 }
 
 // RejectRow counts rejected rows of one reason.
