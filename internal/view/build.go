@@ -451,12 +451,20 @@ func (b *builder) panel(it *layout.Item, ind *indicator.Indicator) Panel {
 }
 
 // categories returns the categories of a dimension in table order: ALL's
-// first (ALL lists every category of any country), then any other.
+// first (ALL lists every category of any country), then any other; the
+// unknown region last, wherever its code sorts among the names of the
+// data (indicators.csv keeps byte order: "unknown" before Cyrillic names).
 func (b *builder) categories(id, dim string) []string {
 	if dim == cell.TotalDimension {
 		return []string{cell.TotalDimension}
 	}
-	return b.r.Cells.Categories(id, dim, b.codes)
+	cats := b.r.Cells.Categories(id, dim, b.codes)
+	if dim == "region" {
+		if i := slices.Index(cats, export.UnknownRegion); i >= 0 {
+			cats = append(slices.Delete(cats, i, i+1), export.UnknownRegion)
+		}
+	}
+	return cats
 }
 
 // axis is the value axis of an indicator's charts.
@@ -518,24 +526,15 @@ func (b *builder) finish(ch *Chart) {
 	ch.Note = strings.Join(notes, " ")
 }
 
-// CountrySeries returns the series a chart comparing the countries draws:
-// every country's but ALL's when there are several countries (ALL would
-// set the scale), and every series (ALL and the one country) otherwise.
+// CountrySeries returns the series a chart comparing the countries draws.
+// A breakdown chart has ALL's series first: it is left out when there are
+// several countries (ALL would set the scale); other charts (by country,
+// trend) hold no ALL series to leave out.
 func (c *Chart) CountrySeries() []Series {
-	var out []Series
-	countries := 0
-	for _, s := range c.Series {
-		if !s.Dashed && s.Name != "" {
-			countries++
-		}
+	if c.Dimension == "country" || c.Dimension == "period" || len(c.Series) <= 2 {
+		return c.Series
 	}
-	for i, s := range c.Series {
-		if i == 0 && countries > 2 && c.Dimension != "country" {
-			continue // ALL
-		}
-		out = append(out, s)
-	}
-	return out
+	return c.Series[1:]
 }
 
 func (b *builder) point(f Figure, label string) Point {
@@ -563,13 +562,19 @@ func (b *builder) breakdown(ind *indicator.Indicator, dim, kind string, cats []s
 	return ch
 }
 
-// byCountry is the chart of the indicator's total by country.
+// byCountry is the chart of the indicator's total by country: the
+// reporting countries, without ALL (which would set the scale) unless
+// there is only one.
 func (b *builder) byCountry(ind *indicator.Indicator) Chart {
 	l := b.l
 	own := len(b.r.Periods) - 1
 	ch := Chart{ID: "c-" + ind.ID + "-country", Kind: "bar", Dimension: "country", Axis: b.axis(ind), Title: l.T("charts.by_country")}
 	s := Series{Name: l.T("categories.total.total"), Colour: Palette[0]}
-	for _, code := range b.codes {
+	codes := b.codes
+	if len(codes) > 2 {
+		codes = codes[1:]
+	}
+	for _, code := range codes {
 		name := l.Country(code)
 		ch.Categories = append(ch.Categories, name)
 		s.Points = append(s.Points, b.point(b.figure(b.total(own, ind.ID, code), ind.Kind), name))

@@ -14,6 +14,7 @@ type Words struct {
 
 	Country, Breakdown, Period, Total string
 	Target, Achieved, Value           string
+	Points                            string // the unit of a change of a percentage: "pp"
 	ChangeAgainst                     string // heading of a change column: "Change since {period}" without the period
 	Contents                          string
 	ChartData                         string // the note above a chart's data table
@@ -44,7 +45,7 @@ func words(l *labels.Labels) Words {
 		Summary: l.T("sheets.summary"), Trends: l.T("sheets.trends"), Definitions: l.T("sheets.definitions"),
 		DataQuality: l.T("sheets.data_quality"), About: l.T("sheets.about"),
 		Country: l.T("words.country"), Breakdown: l.T("words.breakdown"), Period: l.T("words.period"), Total: l.T("categories.total.total"),
-		Target: l.T("words.target"), Achieved: l.T("words.achieved"), Value: l.T("words.value"),
+		Points: l.T("words.points"), Target: l.T("words.target"), Achieved: l.T("words.achieved"), Value: l.T("words.value"),
 		ChangeAgainst: l.T("words.change_against"), Contents: l.T("words.contents"),
 		ChartData: l.T("words.chart_data"), TrendData: l.T("words.trend_data"), TargetsTitle: l.T("words.targets_title"),
 		HeadlineTitle: l.T("words.headline_title"), AllCountries: l.Country("ALL"),
