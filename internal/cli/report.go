@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"rrstat/internal/duckdb"
 	"rrstat/internal/indicator"
+	"rrstat/internal/labels"
 	"rrstat/internal/layout"
 	"rrstat/internal/period"
 	"rrstat/internal/publish"
@@ -85,7 +87,7 @@ func parseParams(weights, threshold string) (report.Params, error) {
 }
 
 func runReport(ctx context.Context, e *env, args []string) int {
-	fs := newFlags(e, "report", "[--db PATH] --period P [--audience analyst|donor] [--k N] [--country CC]... [--snapshot ID]... [--layout FILE] [--window N] [--targets FILE] [--out DIR] [--json]",
+	fs := newFlags(e, "report", "[--db PATH] --period P [--audience analyst|donor] [--k N] [--country CC]... [--snapshot ID]... [--layout FILE] [--window N] [--targets FILE] [--lang en|ru|uz] [--labels FILE] [--out DIR] [--json]",
 		"Writes one report folder for the period: indicators.csv, series.csv (the trend window),\n"+
 			"report.xlsx, dashboard.html and manifest.json. P is a quarter (2025Q3), a year (2025) or a\n"+
 			"month (2025-08). An existing folder is replaced only when the new report is complete.")
@@ -99,6 +101,8 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	lay := fs.String("layout", "", "a report layout `FILE` (default: the built-in reports/quarterly.yaml)")
 	window := fs.Int("window", 0, "the number of periods of the trend window, ending with the period, from 1 to 40 (default 8 quarters, 12 months or 5 years)")
 	targetsFile := fs.String("targets", "", "a targets `FILE` (CSV: indicator_id,country,period,target) to report achievement against")
+	lang := fs.String("lang", "en", "the language of the workbook and the dashboard: en, ru or uz (Uzbek in Latin script); the CSV files stay in codes")
+	labelsFile := fs.String("labels", "", "a labels `FILE` for --lang to use instead of the built-in reports/labels/<lang>.yaml (a corrected copy)")
 	out := fs.String("out", "", "the report folder (default out/<period>-<audience>)")
 	qdir := fs.String("queries", "", "a folder of indicator query files to use instead of the built-in ones")
 	weights := fs.String("weights", "", "composite score weights economic,social,psychosocial (default 0.40,0.30,0.30)")
@@ -144,6 +148,22 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return failf(e, "report", "%v", err)
 	}
+	if !slices.Contains(labels.Languages, *lang) {
+		return usageError(e, "report", "--lang must be one of %s, not %q", strings.Join(labels.Languages, ", "), *lang)
+	}
+	var lab *labels.Labels
+	if *labelsFile != "" {
+		src, err := os.ReadFile(*labelsFile)
+		if err != nil {
+			return failf(e, "report", "--labels: %v", err)
+		}
+		lab, err = labels.LoadFile(reports.FS, *lang, *labelsFile, src, cat)
+		if err != nil {
+			return failf(e, "report", "%v", err)
+		}
+	} else if lab, err = labels.Load(reports.FS, *lang, cat); err != nil {
+		return failf(e, "report", "%v", err)
+	}
 	var targets *target.Set
 	if *targetsFile != "" {
 		src, err := os.ReadFile(*targetsFile)
@@ -164,7 +184,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	}
 	defer store.Close()
 	m, err := publish.Make(ctx, store, cat, publish.Request{
-		Period: p, Window: *window, Targets: targets, Audience: audience, K: *k, Params: params,
+		Period: p, Window: *window, Targets: targets, Labels: lab, Audience: audience, K: *k, Params: params,
 		Selection: duckdb.Selection{SnapshotIDs: snaps, Countries: ccs},
 		Layout:    l, Out: dir, Version: Version, Now: e.now(),
 	})

@@ -25,11 +25,14 @@ import (
 	"rrstat/internal/disclosure"
 	"rrstat/internal/duckdb"
 	"rrstat/internal/indicator"
+	"rrstat/internal/labels"
 	"rrstat/internal/layout"
 	"rrstat/internal/period"
 	"rrstat/internal/report"
 	"rrstat/internal/target"
+	"rrstat/internal/view"
 	"rrstat/internal/xlsx"
+	"rrstat/reports"
 )
 
 // The files of a report folder, in the order the manifest lists them.
@@ -50,8 +53,11 @@ type Request struct {
 	Period period.Period
 	// Window is the number of periods of the trend window ending with
 	// Period (series.md); 0 means period.DefaultWindow of its kind.
-	Window    int
-	Targets   *target.Set // nil: none
+	Window  int
+	Targets *target.Set // nil: none
+	// Labels are the words of the report's language; nil means the
+	// built-in English ones.
+	Labels    *labels.Labels
 	Audience  report.Audience
 	K         int // disclosure threshold for a donor report
 	Params    report.Params
@@ -75,6 +81,7 @@ type Manifest struct {
 	Disclosure  DisclosureInfo  `json:"disclosure"`
 	Parameters  report.Params   `json:"parameters"`
 	Layout      string          `json:"layout"`
+	Language    string          `json:"language"`
 	Synthetic   bool            `json:"synthetic"`
 	Countries   []string        `json:"countries"`
 	Snapshots   []SnapshotInfo  `json:"snapshots"`
@@ -225,7 +232,18 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 	}
 	m.Cells = countCells([]*cell.Table{r.Cells}, nil)
 	m.SeriesCells = countCells(r.WindowTables(), cell.SeriesDimensions)
-	if err := writeFolder(ctx, req.Out, r, m); err != nil {
+	lab := req.Labels
+	if lab == nil {
+		if lab, err = labels.Load(reports.FS, labels.Reference, cat); err != nil {
+			return nil, err
+		}
+	}
+	m.Language = lab.Lang
+	v, err := view.Build(r, lab)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFolder(ctx, req.Out, r, v, m); err != nil {
 		return nil, err
 	}
 	m.Folder = req.Out
@@ -256,7 +274,7 @@ func countCells(tables []*cell.Table, dims []string) CellCounts {
 
 // writeFolder writes the files into a hidden sibling of out and swaps it
 // into place.
-func writeFolder(ctx context.Context, out string, r *report.Report, m *Manifest) (err error) {
+func writeFolder(ctx context.Context, out string, r *report.Report, v *view.View, m *Manifest) (err error) {
 	out = filepath.Clean(out)
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
