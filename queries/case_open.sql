@@ -5,6 +5,8 @@
 -- disaggregations: sex, age_group
 -- partitions: sex, age_group
 -- order: 14
+-- time: stock
+-- countries: sum
 WITH open_cases AS (
     SELECT
         pk,

@@ -5,6 +5,8 @@
 -- disaggregations: sex
 -- partitions: sex
 -- order: 16
+-- time: stock
+-- countries: sum
 WITH latest AS (
     -- a follow-up is the person's latest at the end of every period from its
     -- own date until the next follow-up; it covers those of them that end

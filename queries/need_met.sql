@@ -5,6 +5,8 @@
 -- disaggregations: need_type, sex
 -- partitions: need_type, sex
 -- order: 7
+-- time: stock
+-- countries: sum
 WITH met AS (
     -- a need is met at the end of a period when a delivered service of its
     -- type for the person is dated from the day the need was identified to

@@ -5,6 +5,8 @@
 -- disaggregations: sex, age_group
 -- partitions: sex, age_group
 -- order: 11
+-- time: stock
+-- countries: sum
 WITH latest AS (
     -- a follow-up is the person's latest recent one at the end of every
     -- period from its own date until the next follow-up or until 365 days

@@ -5,6 +5,8 @@
 -- disaggregations: sex, age_group
 -- partitions: sex, age_group
 -- order: 8
+-- time: stock
+-- countries: sum
 WITH eligible AS (
     SELECT
         r.country,

@@ -5,6 +5,8 @@
 -- disaggregations: sex
 -- partitions: sex
 -- order: 3
+-- time: stock
+-- countries: sum
 WITH returned AS (
     SELECT
         country,

@@ -5,6 +5,9 @@
 -- disaggregations: sex, age_group, region
 -- partitions: sex, age_group, region
 -- order: 2
+-- time: stock
+-- countries: sum
+-- increments: RET_ARRIVED
 WITH returned AS (
     -- persons counted from the first period of the window that ends on or
     -- after their return (window_index) to the end of the window

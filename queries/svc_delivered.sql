@@ -5,6 +5,8 @@
 -- disaggregations: service_type, provider_type
 -- partitions: service_type, provider_type
 -- order: 6
+-- time: flow
+-- countries: sum
 WITH delivered AS (
     SELECT country, service_type, provider_type, window_index(service_date) AS i, count(*) AS n
     FROM services

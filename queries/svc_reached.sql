@@ -5,6 +5,8 @@
 -- disaggregations: sex, age_group, service_type
 -- partitions: sex, age_group
 -- order: 5
+-- time: period
+-- countries: sum
 WITH reached AS (
     -- each person once per service type received in each period
     SELECT DISTINCT window_index(service_date) AS i, pk, service_type

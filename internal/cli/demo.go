@@ -85,7 +85,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	var folders []string
 	for _, aud := range []report.Audience{report.Analyst, report.Donor} {
 		dir := filepath.Join(*out, p.Label+"-"+string(aud))
-		m, err := publish.Make(ctx, store, cat, publish.Request{
+		m, err := publish.Make(ctx, duckdb.Held{Store: store}, cat, publish.Request{
 			Period: p, Audience: aud, K: 5, Params: report.DefaultParams, Layout: l,
 			Out: dir, Synthetic: true, Version: Version, Now: now,
 		})

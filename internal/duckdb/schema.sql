@@ -34,3 +34,36 @@ CREATE TABLE IF NOT EXISTS rejects (
     value VARCHAR,
     reason VARCHAR NOT NULL
 );
+-- The release ledger (disclosure.md rule 6): every donor report, with
+-- every cell it published and the figures it hid. A release is 'pending'
+-- from just before its report folder is put in place until just after;
+-- Ledger settles a pending release by its folder (see releases.go).
+CREATE TABLE IF NOT EXISTS releases (
+    release_id VARCHAR PRIMARY KEY,
+    seq BIGINT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    period VARCHAR NOT NULL,
+    window_periods INTEGER NOT NULL,
+    k INTEGER NOT NULL,
+    countries VARCHAR NOT NULL,
+    snapshots VARCHAR NOT NULL,
+    folder VARCHAR NOT NULL,
+    state VARCHAR NOT NULL,
+    primary_suppressed INTEGER NOT NULL,
+    secondary_suppressed INTEGER NOT NULL,
+    series_suppressed INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS release_cells (
+    release_id VARCHAR NOT NULL,
+    indicator VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    p0 DATE NOT NULL,
+    p1 DATE NOT NULL,
+    country VARCHAR NOT NULL,
+    dimension VARCHAR NOT NULL,
+    category VARCHAR NOT NULL,
+    flag VARCHAR NOT NULL,
+    numerator BIGINT NOT NULL,
+    denominator BIGINT NOT NULL
+);

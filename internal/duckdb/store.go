@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -27,8 +28,14 @@ var ErrNoStore = errors.New("no store")
 //go:embed schema.sql
 var schemaSQL string
 
-// schemaVersion is recorded in the store; a store of another version is refused.
-const schemaVersion = "1"
+// schemaVersion is recorded in the store; a store of another version is
+// refused. Version 2 added the release ledger; a store of version 1 is
+// upgraded when opened for writing (the ledger tables are created empty)
+// and read as it is (with an empty ledger).
+const schemaVersion = "2"
+
+// readableVersions are the versions a read-only open accepts.
+var readableVersions = []string{"1", "2"}
 
 // Store is an open store file.
 type Store struct {
@@ -210,6 +217,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	case err != nil:
 		return err
+	case v == "1":
+		if _, err := tx.ExecContext(ctx, "UPDATE meta SET value = ? WHERE key = 'schema_version'", schemaVersion); err != nil {
+			return err
+		}
 	case v != schemaVersion:
 		return fmt.Errorf("store %s has schema version %s; this rrstat reads version %s", s.Path, v, schemaVersion)
 	}
@@ -272,7 +283,7 @@ func (s *Store) checkVersion(ctx context.Context) error {
 	if err := s.DB.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v); err != nil {
 		return fmt.Errorf("store %s is not an rrstat store", s.Path)
 	}
-	if v != schemaVersion {
+	if !slices.Contains(readableVersions, v) {
 		return fmt.Errorf("store %s has schema version %s; this rrstat reads version %s", s.Path, v, schemaVersion)
 	}
 	return nil

@@ -264,7 +264,7 @@ func (s *Server) handleCreateReport(w http.ResponseWriter, r *http.Request, st *
 	defer func() { <-s.reportSem }()
 	id := newReportID()
 	st.entry.ReportID = id
-	m, err := publish.Make(r.Context(), s.cfg.Store, s.cfg.Catalogue, publish.Request{
+	m, err := publish.Make(r.Context(), duckdb.Held{Store: s.cfg.Store}, s.cfg.Catalogue, publish.Request{
 		Period: p, Audience: aud, K: k, Params: report.DefaultParams,
 		Selection: duckdb.Selection{Countries: countries},
 		Layout:    s.cfg.Layout, Out: filepath.Join(s.cfg.ReportsDir, id),

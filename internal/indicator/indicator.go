@@ -27,8 +27,19 @@ type Indicator struct {
 	Disaggregations []string // dimension names in order, without "total"
 	Partitions      []string // the disaggregations whose categories add up to the total
 	Order           int      // position in the catalogue (indicators.csv row order)
-	File            string   // file name within the query folder
-	SQL             string   // the query, header included
+	// Time says how the indicator's figures depend on the period
+	// (disclosure.md rule 7c-e): TimeStock, TimeFlow or TimePeriod.
+	Time Time
+	// SumCountries says that the countries' figures (counts, numerators,
+	// denominators) add up to those of ALL (rule 7b).
+	SumCountries bool
+	// Increments names, for a stock, the flow indicator its increase
+	// between two period ends is counted by (rule 7e: RET_CUMULATIVE's
+	// increments are RET_ARRIVED), in every dimension of the stock; "" for
+	// none.
+	Increments string
+	File       string // file name within the query folder
+	SQL        string // the query, header included
 }
 
 // Dimensions returns "total" followed by the disaggregations.
@@ -107,8 +118,29 @@ func (c Catalogue) Entries() []Entry {
 	return out
 }
 
-// keys is the closed set of header keys; every one is required.
-var keys = []string{"id", "name", "kind", "definition", "disaggregations", "partitions", "order"}
+// Time is how an indicator's figures depend on the period.
+type Time string
+
+// The times of disclosure.md rule 7.
+const (
+	// TimeStock figures depend only on the period's last day: a year, its
+	// fourth quarter and December give the same cells (returned to date,
+	// open cases, the latest follow-up).
+	TimeStock Time = "stock"
+	// TimeFlow figures count events dated in the period: a year is the sum
+	// of its quarters, a quarter the sum of its months.
+	TimeFlow Time = "flow"
+	// TimePeriod figures depend on the whole period and do not add up
+	// over time (distinct persons reached in the period).
+	TimePeriod Time = "period"
+)
+
+// keys is the closed set of header keys; every one is required but
+// optionalKeys.
+var keys = []string{"id", "name", "kind", "definition", "disaggregations", "partitions", "order", "time", "countries", "increments"}
+
+// optionalKeys may be left out.
+var optionalKeys = []string{"increments"}
 
 // ErrCatalogue is wrapped by every error of Load.
 var ErrCatalogue = errors.New("bad query catalogue")
@@ -168,6 +200,18 @@ func Load(fsys fs.FS, dir string) (Catalogue, error) {
 		orders[ind.Order] = shown
 		cat = append(cat, ind.Indicator)
 	}
+	for _, ind := range cat {
+		if ind.Increments == "" {
+			continue
+		}
+		flow := cat.Lookup(ind.Increments)
+		switch {
+		case flow == nil:
+			errs = append(errs, fmt.Sprintf("%s: increments names %s, which is not in the catalogue", path.Join(dir, ind.File), ind.Increments))
+		case flow.Time != TimeFlow || flow.Kind != cell.Count || ind.Kind != cell.Count:
+			errs = append(errs, fmt.Sprintf("%s: increments %s: a stock count's increments are a flow count (time: flow, kind: count)", path.Join(dir, ind.File), ind.Increments))
+		}
+	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
@@ -215,7 +259,7 @@ func parse(shown, src string) (*parsed, []string) {
 		vals[key], lines[key] = val, n
 	}
 	for _, k := range keys {
-		if _, ok := vals[k]; !ok {
+		if _, ok := vals[k]; !ok && !slices.Contains(optionalKeys, k) {
 			errf(last+1, "missing key %q", k)
 		}
 	}
@@ -260,6 +304,31 @@ func parse(shown, src string) (*parsed, []string) {
 				errf(lines["disaggregations"], "dimension %q listed twice", d)
 			}
 			seen[d] = true
+		}
+	}
+	if v, ok := vals["time"]; ok {
+		switch t := Time(v); t {
+		case TimeStock, TimeFlow, TimePeriod:
+			ind.Time = t
+		default:
+			errf(lines["time"], "time %q must be stock (depends on the last day only), flow (adds up over time) or period", v)
+		}
+	}
+	if v, ok := vals["countries"]; ok {
+		switch v {
+		case "sum":
+			ind.SumCountries = true
+		case "none":
+		default:
+			errf(lines["countries"], "countries %q must be sum (the countries add up to ALL) or none", v)
+		}
+	}
+	if v, ok := vals["increments"]; ok {
+		ind.Increments = v
+		if !reID.MatchString(v) {
+			errf(lines["increments"], "increments %q must be an indicator id", v)
+		} else if ind.Time != TimeStock {
+			errf(lines["increments"], "only a stock (time: stock) has increments")
 		}
 	}
 	if v, ok := vals["partitions"]; ok {

@@ -39,6 +39,8 @@ const good = `-- id: X_ONE
 -- disaggregations: sex
 -- partitions: sex
 -- order: 1
+-- time: flow
+-- countries: sum
 SELECT 1
 `
 
@@ -48,10 +50,22 @@ func TestLoadErrors(t *testing.T) {
 		files map[string]string
 		want  []string // each must appear in the error text
 	}{
+		{"bad time", map[string]string{"x_one.sql": strings.Replace(good, "time: flow", "time: always", 1)},
+			[]string{`queries/x_one.sql:8: time "always" must be stock`}},
+		{"bad countries", map[string]string{"x_one.sql": strings.Replace(good, "countries: sum", "countries: average", 1)},
+			[]string{`queries/x_one.sql:9: countries "average" must be sum`}},
+		{"increments of a flow", map[string]string{"x_one.sql": strings.Replace(good, "countries: sum", "countries: sum\n-- increments: X_TWO", 1)},
+			[]string{`queries/x_one.sql:10: only a stock (time: stock) has increments`}},
+		{"increments not in the catalogue", map[string]string{"x_one.sql": strings.Replace(good, "time: flow\n-- countries: sum", "time: stock\n-- countries: sum\n-- increments: X_NONE", 1)},
+			[]string{`queries/x_one.sql: increments names X_NONE, which is not in the catalogue`}},
+		{"increments not a flow", map[string]string{
+			"x_one.sql": strings.Replace(good, "time: flow\n-- countries: sum", "time: stock\n-- countries: sum\n-- increments: X_TWO", 1),
+			"x_two.sql": strings.NewReplacer("X_ONE", "X_TWO", "order: 1", "order: 2", "time: flow", "time: period").Replace(good)},
+			[]string{`queries/x_one.sql: increments X_TWO: a stock count's increments are a flow count`}},
 		{"unknown key", map[string]string{"x_one.sql": strings.Replace(good, "-- partitions: sex", "-- partitions: sex\n-- dissag: sex", 1)},
 			[]string{`queries/x_one.sql:7: unknown key "dissag"`}},
 		{"missing key", map[string]string{"x_one.sql": strings.Replace(good, "-- name: One\n", "", 1)},
-			[]string{`queries/x_one.sql:7: missing key "name"`}},
+			[]string{`queries/x_one.sql:9: missing key "name"`}},
 		{"duplicate key", map[string]string{"x_one.sql": strings.Replace(good, "-- kind: count", "-- kind: count\n-- kind: mean", 1)},
 			[]string{`queries/x_one.sql:4: duplicate key "kind" (first on line 3)`}},
 		{"bad kind", map[string]string{"x_one.sql": strings.Replace(good, "kind: count", "kind: ratio", 1)},
@@ -65,7 +79,7 @@ func TestLoadErrors(t *testing.T) {
 		{"not key value", map[string]string{"x_one.sql": strings.Replace(good, "-- order: 1", "-- order: 1\n-- just a comment", 1)},
 			[]string{"queries/x_one.sql:8: header line is not `-- key: value`"}},
 		{"no sql", map[string]string{"x_one.sql": strings.Replace(good, "SELECT 1\n", "", 1)},
-			[]string{"queries/x_one.sql:8: no SQL after the header"}},
+			[]string{"queries/x_one.sql:10: no SQL after the header"}},
 		{"bad id", map[string]string{"x_one.sql": strings.Replace(good, "X_ONE", "x-one", 1)},
 			[]string{`queries/x_one.sql:1: id "x-one" must be upper-case letters, digits and _`}},
 		{"duplicate id", map[string]string{"x_one.sql": good, "y.sql": strings.Replace(good, "order: 1", "order: 2", 1)},
@@ -75,7 +89,7 @@ func TestLoadErrors(t *testing.T) {
 		{"all errors at once", map[string]string{
 			"x_one.sql": strings.Replace(good, "kind: count", "kind: ratio", 1),
 			"x_two.sql": strings.Replace(strings.Replace(good, "X_ONE", "X_TWO", 1), "-- name: One", "-- nme: One", 1)},
-			[]string{`queries/x_one.sql:3: unknown kind "ratio"`, `queries/x_two.sql:2: unknown key "nme"`, `queries/x_two.sql:8: missing key "name"`}},
+			[]string{`queries/x_one.sql:3: unknown kind "ratio"`, `queries/x_two.sql:2: unknown key "nme"`, `queries/x_two.sql:10: missing key "name"`}},
 		{"empty folder", map[string]string{"README": "x"}, []string{"queries: no .sql files"}},
 	}
 	for _, tt := range tests {

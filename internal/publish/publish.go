@@ -72,11 +72,13 @@ type Request struct {
 // Manifest is manifest.json: what the report is, from which data, made how,
 // and the SHA-256 of every other file of the folder.
 type Manifest struct {
-	Tool        string          `json:"tool"`
-	Version     string          `json:"version"`
-	GeneratedAt time.Time       `json:"generated_at"`
-	Period      PeriodInfo      `json:"period"`
-	Window      WindowInfo      `json:"window"`
+	Tool        string     `json:"tool"`
+	Version     string     `json:"version"`
+	GeneratedAt time.Time  `json:"generated_at"`
+	Period      PeriodInfo `json:"period"`
+	Window      WindowInfo `json:"window"`
+	// Release is the id of the donor report in the release ledger.
+	Release     string          `json:"release_id,omitempty"`
 	Audience    report.Audience `json:"audience"`
 	Disclosure  DisclosureInfo  `json:"disclosure"`
 	Parameters  report.Params   `json:"parameters"`
@@ -119,6 +121,17 @@ type DisclosureInfo struct {
 	Applied bool   `json:"applied"`
 	K       int    `json:"k,omitempty"`
 	Rule    string `json:"rule"`
+	// The cells of the release suppressed by rule 1, by rule 2 and by the
+	// protection of the series of releases (rule 9), over every cell it
+	// published: indicators.csv, series.csv and the figures a change
+	// compares with.
+	Primary   int `json:"suppressed_rule1,omitempty"`
+	Secondary int `json:"suppressed_rule2,omitempty"`
+	Series    int `json:"suppressed_series,omitempty"`
+	// Unprotectable counts suppressed figures of earlier releases (or of
+	// this one) that the earlier releases alone already give away: this
+	// report cannot hide them again (rrstat audit lists them).
+	Unprotectable int `json:"unprotectable,omitempty"`
 }
 
 // SnapshotInfo is one country's snapshot a report used.
@@ -146,10 +159,26 @@ type FileInfo struct {
 // analystRule is what an analyst report states instead of a rule.
 const analystRule = "none: analyst report with every cell; for internal use of the analysis team only, not to be shared"
 
+// Store is how a report reaches the store (duckdb.Access): reads to
+// compute the cells, and for a donor report one write, alone, to check it
+// against the release ledger and record it.
+type Store interface {
+	Read(ctx context.Context, fn func(*duckdb.Store) error) error
+	Write(ctx context.Context, fn func(*duckdb.Store) error) error
+}
+
 // Make computes the report and writes its folder. Errors before anything is
 // written (bad selection, empty store) leave no folder; a failure while
 // writing removes the partial folder and keeps any older complete one.
-func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req Request) (*Manifest, error) {
+//
+// A donor report goes through disclosure control: rules 1-2 on every
+// period computed, then, holding the store for writing, the protection of
+// the series against the release ledger (rule 9); it is recorded in the
+// ledger as a release atomically with its folder: recorded pending before
+// the folder is put in place and marked published after, so that a crash
+// between the two leaves a release the next read of the ledger settles by
+// the folder (duckdb.Releases).
+func Make(ctx context.Context, st Store, cat indicator.Catalogue, req Request) (*Manifest, error) {
 	if req.Now.IsZero() {
 		req.Now = time.Now()
 	}
@@ -167,6 +196,13 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 	if n < period.MinWindow || n > period.MaxWindow {
 		return nil, fmt.Errorf("the window must be from %d to %d periods (got %d)", period.MinWindow, period.MaxWindow, n)
 	}
+	lab := req.Labels
+	if lab == nil {
+		var err error
+		if lab, err = labels.Load(reports.FS, labels.Reference, cat); err != nil {
+			return nil, err
+		}
+	}
 	// The change of a headline figure needs the previous period and the
 	// same period a year earlier: they are computed with the window (and
 	// published only through that change) when it does not reach them.
@@ -175,8 +211,12 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 		span = max(span, req.Period.Ordinal()-q.Ordinal()+1)
 	}
 	periods := period.Window(req.Period, span)
-	comp, err := store.Compute(ctx, cat, periods, req.Params, req.Selection)
-	if err != nil {
+	var comp *duckdb.Computed
+	if err := st.Read(ctx, func(s *duckdb.Store) error {
+		var err error
+		comp, err = s.Compute(ctx, cat, periods, req.Params, req.Selection)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	r := &report.Report{
@@ -192,37 +232,7 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 		Audience:   req.Audience,
 		Disclosure: DisclosureInfo{Rule: analystRule},
 		Parameters: req.Params, Layout: filepath.Base(req.Layout.File), Synthetic: req.Synthetic,
-		Countries: comp.Countries,
-	}
-	if req.Audience == report.Donor {
-		// Disclosure control runs once, on the cells of every period of
-		// the window (each as a report of that period alone would publish
-		// it), before any writer sees them: the writers never receive a
-		// suppressed number.
-		opt := disclosure.Options{K: req.K, IsPartition: func(id, dim string) bool {
-			ind := cat.Lookup(id)
-			return ind != nil && ind.IsPartition(dim)
-		}}
-		for _, t := range r.Tables {
-			if _, err := disclosure.Apply(t, opt); err != nil {
-				return nil, err
-			}
-		}
-		m.Disclosure = DisclosureInfo{Applied: true, K: req.K, Rule: r.SuppressionRule()}
-	}
-	if r.Audience == report.Donor {
-		// A donor report says nothing the cells do not: not which file an
-		// export came from, and no row counts of the load summaries (the
-		// Data quality sheet would tell that a country's export holds one
-		// person, say). Data quality is for the analysts' edition.
-		lay := *r.Layout
-		lay.Sheets.DataQuality = false
-		r.Layout = &lay
-		for i := range r.Snapshots {
-			r.Snapshots[i].Source = ""
-			r.Snapshots[i].Summary = nil
-			r.Snapshots[i].Persons, r.Snapshots[i].Rows = 0, 0
-		}
+		Countries: comp.Countries, Language: lab.Lang,
 	}
 	for _, sn := range comp.Snapshots {
 		m.Snapshots = append(m.Snapshots, SnapshotInfo{sn.Country, sn.ID, sn.ContentSHA256, sn.LoadedAt})
@@ -230,24 +240,71 @@ func Make(ctx context.Context, store *duckdb.Store, cat indicator.Catalogue, req
 	if req.Targets != nil {
 		m.Targets = &TargetsInfo{File: filepath.Base(req.Targets.File), SHA256: req.Targets.SHA256, Targets: req.Targets.Len()}
 	}
-	m.Cells = countCells([]*cell.Table{r.Cells}, nil)
-	m.SeriesCells = countCells(r.WindowTables(), cell.SeriesDimensions)
-	lab := req.Labels
-	if lab == nil {
-		if lab, err = labels.Load(reports.FS, labels.Reference, cat); err != nil {
+	if req.Audience != report.Donor {
+		if err := finish(ctx, req.Out, r, lab, m, nil); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
+	// The ledger keeps the figures a release hid; take them before rules
+	// 1-2 remove them from the cells.
+	d := newDonor(r, cat)
+	// Disclosure control runs once, on the cells of every period computed
+	// (each as a report of that period alone would publish it), before any
+	// writer sees them: the writers never receive a suppressed number.
+	opt := disclosure.Options{K: req.K, IsPartition: func(id, dim string) bool {
+		ind := cat.Lookup(id)
+		return ind != nil && ind.IsPartition(dim)
+	}}
+	for _, t := range r.Tables {
+		if _, err := disclosure.Apply(t, opt); err != nil {
 			return nil, err
 		}
 	}
-	m.Language = lab.Lang
+	m.Disclosure = DisclosureInfo{Applied: true, K: req.K, Rule: r.SuppressionRule()}
+	// A donor report says nothing the cells do not: not which file an
+	// export came from, and no row counts of the load summaries (the Data
+	// quality sheet would tell that a country's export holds one person,
+	// say). Data quality is for the analysts' edition.
+	lay := *r.Layout
+	lay.Sheets.DataQuality = false
+	r.Layout = &lay
+	for i := range r.Snapshots {
+		r.Snapshots[i].Source = ""
+		r.Snapshots[i].Summary = nil
+		r.Snapshots[i].Persons, r.Snapshots[i].Rows = 0, 0
+	}
+	if err := st.Write(ctx, func(s *duckdb.Store) error {
+		return d.release(ctx, s, req, r, lab, m)
+	}); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// finish counts the cells, builds the view and writes the folder; record,
+// when not nil, runs between writing the folder's files and putting the
+// folder in place, and drop when that fails.
+func finish(ctx context.Context, out string, r *report.Report, lab *labels.Labels, m *Manifest, rec *recorder) error {
+	m.Cells = countCells([]*cell.Table{r.Cells}, nil)
+	m.SeriesCells = countCells(r.WindowTables(), cell.SeriesDimensions)
 	v, err := view.Build(r, lab)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := writeFolder(ctx, req.Out, r, v, m); err != nil {
-		return nil, err
+	if err := writeFolder(ctx, out, r, v, m, rec); err != nil {
+		return err
 	}
-	m.Folder = req.Out
-	return m, nil
+	m.Folder = out
+	return nil
+}
+
+// recorder records a release around the moment its folder is put in
+// place.
+type recorder struct {
+	record  func() error // before: the release is recorded pending
+	publish func() error // after: it is marked published
+	drop    func() error // when the folder could not be put in place
 }
 
 // countCells counts the cells of the tables in the given dimensions (all
@@ -274,7 +331,7 @@ func countCells(tables []*cell.Table, dims []string) CellCounts {
 
 // writeFolder writes the files into a hidden sibling of out and swaps it
 // into place.
-func writeFolder(ctx context.Context, out string, r *report.Report, v *view.View, m *Manifest) (err error) {
+func writeFolder(ctx context.Context, out string, r *report.Report, v *view.View, m *Manifest, rec *recorder) (err error) {
 	out = filepath.Clean(out)
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -325,7 +382,21 @@ func writeFolder(ctx context.Context, out string, r *report.Report, v *view.View
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return swapInto(tmp, out)
+	if rec == nil {
+		return swapInto(tmp, out)
+	}
+	if err := rec.record(); err != nil {
+		return err
+	}
+	if err := swapInto(tmp, out); err != nil {
+		if derr := rec.drop(); derr != nil {
+			return fmt.Errorf("%w (and the pending release could not be dropped: %v; the next report settles it)", err, derr)
+		}
+		return err
+	}
+	// A failure here leaves the release pending while its folder names
+	// it: the next read of the ledger marks it published.
+	return rec.publish()
 }
 
 func partialPrefix(base string) string { return "." + base + ".partial-" }

@@ -75,7 +75,7 @@ func (f *fixture) make(t *testing.T, ctx context.Context, per string, aud report
 	if err != nil {
 		t.Fatal(err)
 	}
-	return publish.Make(ctx, f.store, f.cat, publish.Request{Period: p, Audience: aud, K: 5, Params: report.DefaultParams,
+	return publish.Make(ctx, duckdb.Held{Store: f.store}, f.cat, publish.Request{Period: p, Audience: aud, K: 5, Params: report.DefaultParams,
 		Layout: f.lay, Out: out, Version: "test", Now: loadAt})
 }
 

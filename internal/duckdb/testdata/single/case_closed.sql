@@ -5,6 +5,8 @@
 -- disaggregations: closure_reason, sex
 -- partitions: closure_reason, sex
 -- order: 15
+-- time: flow
+-- countries: sum
 SELECT
     CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
     d.dimension,

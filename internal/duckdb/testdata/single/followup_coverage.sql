@@ -5,6 +5,8 @@
 -- disaggregations: sex
 -- partitions: sex
 -- order: 16
+-- time: stock
+-- countries: sum
 WITH open_cases AS (
     SELECT
         r.*,

@@ -5,6 +5,8 @@
 -- disaggregations: need_type, sex
 -- partitions: need_type, sex
 -- order: 7
+-- time: stock
+-- countries: sum
 WITH last_delivered AS (
     -- a need is met when the latest delivered service of its type for the
     -- person, on or before P1, is on or after the day the need was identified

@@ -5,6 +5,8 @@
 -- disaggregations: sex, age_group
 -- partitions: sex, age_group
 -- order: 12
+-- time: stock
+-- countries: sum
 WITH latest AS (
     SELECT f.*
     FROM followups AS f

@@ -5,6 +5,8 @@
 -- disaggregations: sex
 -- partitions: sex
 -- order: 13
+-- time: stock
+-- countries: sum
 WITH latest AS (
     SELECT f.*
     FROM followups AS f

@@ -5,6 +5,8 @@
 -- disaggregations: sex, age_group, return_from
 -- partitions: sex, age_group, return_from
 -- order: 1
+-- time: flow
+-- countries: sum
 SELECT
     CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
     d.dimension,

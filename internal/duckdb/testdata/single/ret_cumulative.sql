@@ -5,6 +5,9 @@
 -- disaggregations: sex, age_group, region
 -- partitions: sex, age_group, region
 -- order: 2
+-- time: stock
+-- countries: sum
+-- increments: RET_ARRIVED
 SELECT
     CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
     d.dimension,

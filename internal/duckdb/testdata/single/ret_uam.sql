@@ -5,6 +5,8 @@
 -- disaggregations: sex
 -- partitions: sex
 -- order: 4
+-- time: stock
+-- countries: sum
 SELECT
     CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
     d.dimension,

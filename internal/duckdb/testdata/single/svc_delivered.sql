@@ -5,6 +5,8 @@
 -- disaggregations: service_type, provider_type
 -- partitions: service_type, provider_type
 -- order: 6
+-- time: flow
+-- countries: sum
 SELECT
     CASE WHEN grouping(s.country) = 1 THEN 'ALL' ELSE s.country END AS country,
     d.dimension,

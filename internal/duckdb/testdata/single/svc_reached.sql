@@ -5,6 +5,8 @@
 -- disaggregations: sex, age_group, service_type
 -- partitions: sex, age_group
 -- order: 5
+-- time: period
+-- countries: sum
 WITH reached AS (
     SELECT DISTINCT s.pk, s.service_type
     FROM services AS s
