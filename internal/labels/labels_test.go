@@ -34,7 +34,11 @@ func TestBuiltInLanguagesComplete(t *testing.T) {
 			t.Errorf("%s: Lang = %s", lang, l.Lang)
 		}
 		for _, k := range l.Keys() {
-			if strings.TrimSpace(l.T(k)) == "" && !strings.HasSuffix(k, "_head") {
+			v := l.T(k)
+			// A value head may be empty; digits may be grouped with a
+			// (no-break) space, as Russian and Uzbek write 1 234.
+			blankOK := strings.HasSuffix(k, "_head") || (k == "number.group" && v != "")
+			if strings.TrimSpace(v) == "" && !blankOK {
 				t.Errorf("%s: %s is empty", lang, k)
 			}
 		}
@@ -138,5 +142,36 @@ func TestFormats(t *testing.T) {
 	}
 	if got := en.Category("region", "unknown"); got != "Not recorded" {
 		t.Errorf("unknown region = %q", got)
+	}
+}
+
+// Russian and Uzbek write numbers with a no-break space between groups of
+// digits and a decimal comma, and dates in their own order.
+func TestFormatsRuUz(t *testing.T) {
+	cat := catalogue(t)
+	day := time.Date(2025, 7, 1, 9, 5, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		lang, number, date, time, caption string
+	}{
+		{"ru", "-1\u00a0234,5", "1 июля 2025\u00a0г.", "1 июля 2025\u00a0г., 09:05 UTC", "▲ +1,5\u00a0п.\u00a0п. к 2025Q2"},
+		{"uz", "-1\u00a0234,5", "2025-yil 1-iyul", "2025-yil 1-iyul, soat 09:05 (UTC)", "▲ +1,5\u00a0f.p. (2025Q2 bilan taqqoslaganda)"},
+	} {
+		l, err := Load(reports.FS, tt.lang, cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := l.Number("-1234.5"); got != tt.number {
+			t.Errorf("%s: Number = %q, want %q", tt.lang, got, tt.number)
+		}
+		if got := l.Date(day); got != tt.date {
+			t.Errorf("%s: Date = %q, want %q", tt.lang, got, tt.date)
+		}
+		if got := l.DateTime(day); got != tt.time {
+			t.Errorf("%s: DateTime = %q, want %q", tt.lang, got, tt.time)
+		}
+		points := l.T("change.points", "n", "+"+l.Number("1.5"))
+		if got := l.T("change.caption", "arrow", "▲", "change", points, "period", "2025Q2"); got != tt.caption {
+			t.Errorf("%s: caption = %q, want %q", tt.lang, got, tt.caption)
+		}
 	}
 }
