@@ -259,8 +259,8 @@ type View struct {
 	// 2025Q2"), one per period of Compared.
 	Compared     []string
 	CompareHeads []string
-	Periods  []string // the trend window, oldest first
-	Notice   string   // the audience line every sheet and the page carry
+	Periods      []string // the trend window, oldest first
+	Notice       string   // the audience line every sheet and the page carry
 	// SyntheticNotice is said on every sheet and the page of a report on
 	// synthetic data; empty otherwise.
 	SyntheticNotice string

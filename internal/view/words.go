@@ -21,13 +21,13 @@ type Words struct {
 	ChangeAgainst                     string // heading of a change column: "Change since {period}" without the period
 	// PageOf numbers a printed page: "Page {page} of {pages}", the
 	// placeholders left for the writer to fill with its page fields.
-	PageOf string
-	Contents                          string
-	ChartData                         string // the note above a chart's data table
-	TrendData                         string
-	TargetsTitle                      string // heading of an indicator's targets
-	HeadlineTitle                     string // "Headline figures, 2025Q3"
-	AllCountries                      string
+	PageOf        string
+	Contents      string
+	ChartData     string // the note above a chart's data table
+	TrendData     string
+	TargetsTitle  string // heading of an indicator's targets
+	HeadlineTitle string // "Headline figures, 2025Q3"
+	AllCountries  string
 
 	DefinitionsTitle, DefinitionsIntro string
 	DefinitionsHead                    []string // ID, Name, Kind, Definition (for readers), Precise definition, Breakdowns, Sheet
@@ -50,7 +50,7 @@ func words(l *labels.Labels) Words {
 	return Words{
 		Summary: l.T("sheets.summary"), Trends: l.T("sheets.trends"), Definitions: l.T("sheets.definitions"),
 		DataQuality: l.T("sheets.data_quality"), About: l.T("sheets.about"), ChartSheet: l.T("sheets.chart_data"),
-		PageOf: l.T("page.page_of"),
+		PageOf:  l.T("page.page_of"),
 		Country: l.T("words.country"), Breakdown: l.T("words.breakdown"), Period: l.T("words.period"), Total: l.T("categories.total.total"),
 		Points: l.T("words.points"), Target: l.T("words.target"), Achieved: l.T("words.achieved"), Value: l.T("words.value"),
 		ChangeAgainst: l.T("words.change_against"), Contents: l.T("words.contents"),
