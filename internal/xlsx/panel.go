@@ -11,7 +11,7 @@ import (
 
 // Chart sizes in pixels, as drawn.
 const (
-	chartBandH = 230 // a band of charts side by side
+	chartBandH = 210 // a band of charts side by side
 	chartGap   = 8   // between two charts side by side
 	// smallChart is the most categories a column chart of a breakdown may
 	// have to stand in one band with the two trend charts.
@@ -149,7 +149,7 @@ func (b *book) panelTable(s *sheet, p *view.Panel, headerFirst, tableCols int, w
 	for _, c := range v.Countries {
 		countries = append(countries, styled(st.header, c.Name))
 	}
-	headH := 30.0
+	headH := 28.0
 	if withBase {
 		g := make([]any, tableCols)
 		for i := range g {
@@ -167,13 +167,13 @@ func (b *book) panelTable(s *sheet, p *view.Panel, headerFirst, tableCols int, w
 			return err
 		}
 		h := append([]any{styled(st.headerLeft, v.Words.Breakdown)}, countries...)
-		if err := s.next(append(h, countries...), 30); err != nil {
+		if err := s.next(append(h, countries...), 28); err != nil {
 			return err
 		}
 		headH += 18
 	} else {
 		h := append([]any{styled(st.headerLeft, v.Words.Breakdown)}, countries...)
-		if err := s.set(headerFirst, h, 30); err != nil {
+		if err := s.set(headerFirst, h, 28); err != nil {
 			return err
 		}
 	}
@@ -244,7 +244,9 @@ func (b *book) band(s *sheet, p *view.Panel, plots []plot, h int, under float64,
 		}
 		x += int(w*excelizeC + 0.5)
 	}
-	starts = append(starts, total+chartGap)
+	// The last chart ends short of the grid's end: one that reached it
+	// exactly would be anchored in the next column, which would then print.
+	starts = append(starts, total)
 	for i, pl := range plots {
 		if i+1 >= len(starts) {
 			break

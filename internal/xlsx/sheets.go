@@ -53,10 +53,10 @@ func (b *book) summary() error {
 	if goals {
 		head = append(head, styled(st.header, v.Words.Target), styled(st.header, v.Words.Achieved))
 	}
-	if err := s.set(header, head, 30); err != nil {
+	if err := s.set(header, head, 28); err != nil {
 		return err
 	}
-	if err := s.repeat(header, header, 30); err != nil {
+	if err := s.repeat(header, header, 28); err != nil {
 		return err
 	}
 	for _, c := range v.Headline {
@@ -311,10 +311,10 @@ func (b *book) definitions() error {
 	for _, c := range cols {
 		head = append(head, styled(st.headerLeft, c.head))
 	}
-	if err := s.set(header, head, 30); err != nil {
+	if err := s.set(header, head, 28); err != nil {
 		return err
 	}
-	if err := s.repeat(header, header, 30); err != nil {
+	if err := s.repeat(header, header, 28); err != nil {
 		return err
 	}
 	for _, d := range v.Definitions {

@@ -197,7 +197,7 @@ const (
 	paperA4 = 9 // Excel's paper size code for A4
 
 	marginSide   = 0.4 // inches
-	marginTop    = 0.6
+	marginTop    = 0.5
 	marginHeader = 0.25
 
 	// The printable width and height of A4 within the margins.
@@ -208,7 +208,7 @@ const (
 
 	// minPortraitScale is the smallest scale at which a sheet is still
 	// printed upright; a wider one is printed in landscape.
-	minPortraitScale = 0.85
+	minPortraitScale = 0.78
 	// pageSlack keeps a margin for the applications' own rounding when
 	// deciding whether a block fits on a page.
 	pageSlack = 0.97
@@ -493,9 +493,9 @@ func textHeight(s string, chars, lineHeight float64) float64 {
 	chars = math.Max(chars, 10)
 	lines := 0
 	for _, para := range strings.Split(s, "\n") {
-		// Proportional text is narrower than the column's character width
-		// (digits); 1.1 characters a width unit is a fair estimate.
-		lines += int(float64(len([]rune(para)))/(chars*1.1)) + 1
+		// Proportional text of 10 points is narrower than the column's
+		// character width (a digit of 11 points): 1.2 characters a unit.
+		lines += int(float64(len([]rune(para)))/(chars*1.2)) + 1
 	}
 	return float64(lines) * lineHeight
 }
