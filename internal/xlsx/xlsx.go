@@ -416,7 +416,7 @@ func (s *sheet) wrapped(style int, text string, lineH float64) error {
 }
 
 // titleBlock writes the title, the lines under it, the audience notice and
-// the synthetic-data notice, from row 1. It returns the number of rows.
+// the synthetic-data notice, from row 1 (titleRows says how many rows).
 func (s *sheet) titleBlock(title string, lines ...string) error {
 	st := s.b.st
 	if err := s.set(1, []any{styled(st.title, title)}, 24); err != nil {
