@@ -79,6 +79,7 @@ func Build(r *report.Report, l *labels.Labels) (*View, error) {
 	v.PeriodText = b.periodText(r.Period)
 	for _, p := range report.CompareWith(r.Period) {
 		v.Compared = append(v.Compared, p.Label)
+		v.CompareHeads = append(v.CompareHeads, l.T("words.change_since", "period", p.Label))
 	}
 	for _, p := range r.WindowPeriods() {
 		v.Periods = append(v.Periods, p.Label)
@@ -111,7 +112,7 @@ func Build(r *report.Report, l *labels.Labels) (*View, error) {
 		if prev, dup := titles[key]; dup {
 			return nil, fmt.Errorf("%w: %s and %s would both be the sheet %q in %s; give one a title in the layout", ErrReport, prev, it.ID, p.Title, l.Lang)
 		}
-		for _, fixed := range []string{v.Words.Summary, v.Words.Trends, v.Words.Definitions, v.Words.DataQuality, v.Words.About} {
+		for _, fixed := range []string{v.Words.Summary, v.Words.Trends, v.Words.Definitions, v.Words.DataQuality, v.Words.About, v.Words.ChartSheet} {
 			if strings.EqualFold(fixed, p.Title) {
 				return nil, fmt.Errorf("%w: the sheet of %s would be named %q, like a fixed sheet; give it a title in the layout", ErrReport, it.ID, p.Title)
 			}
@@ -303,7 +304,9 @@ func (b *builder) headline() {
 				e.Base = b.base(c)
 			}
 			for _, q := range compare {
-				var then Figure
+				// A period that was not computed has no figure to compare
+				// with: the change is absent, as for an empty cell.
+				then := Figure{Kind: ind.Kind, Mark: Absent}
 				if t := r.Table(q.Label); t != nil {
 					then = b.figure(b.idx[slices.Index(r.Tables, t)][cell.Key{Indicator: id, Country: code, Dimension: cell.TotalDimension, Category: cell.TotalDimension}], ind.Kind)
 				}

@@ -254,10 +254,13 @@ type View struct {
 	// PeriodText says what the period covers: "2025Q3 (1 July 2025 to 30
 	// September 2025)".
 	PeriodText string
-	// Compared are the periods a headline figure is compared with.
-	Compared []string
-	Periods  []string // the trend window, oldest first
-	Notice   string   // the audience line every sheet and the page carry
+	// Compared are the periods a headline figure is compared with, and
+	// CompareHeads the headings of their change columns ("Change since
+	// 2025Q2"), one per period of Compared.
+	Compared     []string
+	CompareHeads []string
+	Periods      []string // the trend window, oldest first
+	Notice       string   // the audience line every sheet and the page carry
 	// SyntheticNotice is said on every sheet and the page of a report on
 	// synthetic data; empty otherwise.
 	SyntheticNotice string

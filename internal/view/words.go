@@ -11,17 +11,23 @@ import (
 // buttons, in the report's language.
 type Words struct {
 	Summary, Trends, Definitions, DataQuality, About string // sheet names
+	// ChartSheet names the workbook's hidden sheet of the numbers its
+	// charts draw.
+	ChartSheet string
 
 	Country, Breakdown, Period, Total string
 	Target, Achieved, Value           string
 	Points                            string // the unit of a change of a percentage: "pp"
 	ChangeAgainst                     string // heading of a change column: "Change since {period}" without the period
-	Contents                          string
-	ChartData                         string // the note above a chart's data table
-	TrendData                         string
-	TargetsTitle                      string // heading of an indicator's targets
-	HeadlineTitle                     string // "Headline figures, 2025Q3"
-	AllCountries                      string
+	// PageOf numbers a printed page: "Page {page} of {pages}", the
+	// placeholders left for the writer to fill with its page fields.
+	PageOf        string
+	Contents      string
+	ChartData     string // the note above a chart's data table
+	TrendData     string
+	TargetsTitle  string // heading of an indicator's targets
+	HeadlineTitle string // "Headline figures, 2025Q3"
+	AllCountries  string
 
 	DefinitionsTitle, DefinitionsIntro string
 	DefinitionsHead                    []string // ID, Name, Kind, Definition (for readers), Precise definition, Breakdowns, Sheet
@@ -43,7 +49,8 @@ type Words struct {
 func words(l *labels.Labels) Words {
 	return Words{
 		Summary: l.T("sheets.summary"), Trends: l.T("sheets.trends"), Definitions: l.T("sheets.definitions"),
-		DataQuality: l.T("sheets.data_quality"), About: l.T("sheets.about"),
+		DataQuality: l.T("sheets.data_quality"), About: l.T("sheets.about"), ChartSheet: l.T("sheets.chart_data"),
+		PageOf:  l.T("page.page_of"),
 		Country: l.T("words.country"), Breakdown: l.T("words.breakdown"), Period: l.T("words.period"), Total: l.T("categories.total.total"),
 		Points: l.T("words.points"), Target: l.T("words.target"), Achieved: l.T("words.achieved"), Value: l.T("words.value"),
 		ChangeAgainst: l.T("words.change_against"), Contents: l.T("words.contents"),

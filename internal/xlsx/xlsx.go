@@ -1,59 +1,49 @@
-// Package xlsx writes report.xlsx (outputs.md) with excelize: a Summary
-// sheet of headline figures, one sheet per indicator of the report layout
-// with a table of its disaggregations by country and a native chart, and the
-// Definitions, Data quality and About sheets.
+// Package xlsx draws a report's view (internal/view) as report.xlsx
+// (outputs.md, series.md): a Summary sheet of headline figures with their
+// change and targets, a Trends sheet, one sheet per indicator of the layout
+// with its table, native charts of its breakdown and its trend window, and
+// the Definitions, Data quality and About sheets, as the view's Sheets
+// switch them.
+//
+// The writer draws and decides nothing: every word, figure and mark comes
+// from the view, in the report's language. A figure the view built from a
+// suppressed cell has no number, so the workbook cannot hold one.
 //
 // Every sheet is written with excelize's StreamWriter, so nothing from the
 // data can become a formula: text is written as inline strings, numbers as
-// numbers. A suppressed cell of a donor report (its Fig is nil) shows the
-// symbol SymbolSuppressed; the writer never has its number to hide.
+// numbers. The charts draw from a hidden sheet that holds only numbers and
+// truly empty cells (Excel and LibreOffice would plot a text such as the
+// suppression mark as zero); the tables the reader sees show the marks.
 package xlsx
 
 import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"rrstat/internal/cell"
-	"rrstat/internal/indicator"
-	"rrstat/internal/layout"
-	"rrstat/internal/report"
+	"rrstat/internal/view"
 )
 
-// The symbols a table shows instead of a number.
-const (
-	// SymbolSuppressed marks a cell removed by disclosure control.
-	SymbolSuppressed = "x"
-	// SymbolNoValue marks a percentage or mean whose denominator is zero.
-	SymbolNoValue = "–"
-)
+// ErrNoView is returned by Write for a nil view.
+var ErrNoView = errors.New("no view to draw")
 
-// The names of the fixed sheets.
-const (
-	SheetSummary     = "Summary"
-	SheetDefinitions = "Definitions"
-	SheetDataQuality = "Data quality"
-	SheetAbout       = "About"
-)
-
-// ErrNoLayout is returned by Write for a report without a layout or cells.
-var ErrNoLayout = errors.New("report has no layout or no cells")
-
-// Write writes r as an Excel workbook to w: Summary first, then one sheet
-// per layout item (when the layout's sheets.indicators is on), then
-// Definitions, Data quality and About as the layout switches them (a donor
-// workbook always has About, which states the suppression rule and k). It
-// returns ErrNoLayout when r has no layout or cells, and wraps excelize's
-// errors otherwise.
-func Write(w io.Writer, r *report.Report) error {
-	if r == nil || r.Layout == nil || r.Cells == nil {
-		return ErrNoLayout
+// Write draws v as an Excel workbook on w: the Summary first, then Trends,
+// one sheet per panel, Definitions, Data quality and About as v.Sheets
+// switches them, and the hidden sheet the charts draw from. It returns
+// ErrNoView for a nil view and wraps excelize's errors otherwise.
+func Write(w io.Writer, v *view.View) error {
+	if v == nil {
+		return ErrNoView
 	}
-	b, err := newBook(r)
+	b, err := newBook(v)
 	if err != nil {
 		return err
 	}
@@ -67,263 +57,509 @@ func Write(w io.Writer, r *report.Report) error {
 	return nil
 }
 
-// book is one workbook being written.
+// book is one workbook being drawn.
 type book struct {
-	f         *excelize.File
-	r         *report.Report
-	donor     bool
-	cells     map[cell.Key]*cell.Cell
-	countries []string // ALL first, then the reporting countries
-	st        styles
+	f  *excelize.File
+	v  *view.View
+	st *styles
+	// names are the sheets of the workbook in order; made says which
+	// exist (for the links of the Summary's contents).
+	names []string
+	made  map[string]bool
+	data  *dataSheet // the hidden chart data; nil when no chart is drawn
 }
 
-func newBook(r *report.Report) (*book, error) {
-	b := &book{f: excelize.NewFile(), r: r, donor: r.Audience == report.Donor, cells: map[cell.Key]*cell.Cell{}}
-	for i := range r.Cells.Cells {
-		c := &r.Cells.Cells[i]
-		b.cells[c.Key()] = c
-	}
-	b.countries = append([]string{cell.AllCountries}, r.Countries...)
-	if len(r.Countries) == 0 {
-		b.countries = r.Cells.Countries()
-		if len(b.countries) == 0 || b.countries[0] != cell.AllCountries {
-			b.countries = append([]string{cell.AllCountries}, b.countries...)
-		}
-	}
-	var err error
-	if b.st, err = newStyles(b.f); err != nil {
+func newBook(v *view.View) (*book, error) {
+	b := &book{f: excelize.NewFile(), v: v, made: map[string]bool{}}
+	st, err := newStyles(b.f, v.Words.Points)
+	if err != nil {
 		b.f.Close()
 		return nil, fmt.Errorf("workbook styles: %w", err)
 	}
+	b.st = st
 	return b, nil
 }
 
+// sheetNames lists the sheets v has, in order; the last is the hidden
+// chart data sheet when there are indicator sheets.
+func (b *book) sheetNames() []string {
+	v := b.v
+	names := []string{v.Words.Summary}
+	if v.Sheets.Trends {
+		names = append(names, v.Words.Trends)
+	}
+	if v.Sheets.Indicators {
+		for _, p := range v.Panels {
+			names = append(names, p.Title)
+		}
+	}
+	if v.Sheets.Definitions {
+		names = append(names, v.Words.Definitions)
+	}
+	if v.DataQuality != nil {
+		names = append(names, v.Words.DataQuality)
+	}
+	if v.Sheets.About {
+		names = append(names, v.Words.About)
+	}
+	return names
+}
+
 func (b *book) write() error {
-	l := b.r.Layout
-	if err := b.f.SetSheetName("Sheet1", SheetSummary); err != nil {
-		return err
+	v := b.v
+	b.names = b.sheetNames()
+	if err := b.f.SetSheetName("Sheet1", b.names[0]); err != nil {
+		return fmt.Errorf("sheet %s: %w", b.names[0], err)
 	}
-	if err := b.summary(); err != nil {
-		return fmt.Errorf("sheet %s: %w", SheetSummary, err)
+	for _, n := range b.names[1:] {
+		if _, err := b.f.NewSheet(n); err != nil {
+			return fmt.Errorf("sheet %s: %w", n, err)
+		}
 	}
-	if l.Sheets.Indicators {
-		for i := range l.Items {
-			it := &l.Items[i]
-			if err := b.indicatorSheet(it); err != nil {
-				return fmt.Errorf("sheet %s: %w", itemTitle(it), err)
+	for _, n := range b.names {
+		b.made[n] = true
+	}
+	if v.Sheets.Indicators && len(v.Panels) > 0 {
+		d, err := b.newDataSheet(v.Words.ChartSheet)
+		if err != nil {
+			return fmt.Errorf("sheet %s: %w", v.Words.ChartSheet, err)
+		}
+		b.data = d
+	}
+	steps := []struct {
+		sheet string
+		on    bool
+		draw  func() error
+	}{
+		{v.Words.Summary, true, b.summary},
+		{v.Words.Trends, v.Sheets.Trends, b.trends},
+	}
+	for _, s := range steps {
+		if !s.on {
+			continue
+		}
+		if err := s.draw(); err != nil {
+			return fmt.Errorf("sheet %s: %w", s.sheet, err)
+		}
+	}
+	if v.Sheets.Indicators {
+		for i := range v.Panels {
+			if err := b.panel(&v.Panels[i]); err != nil {
+				return fmt.Errorf("sheet %s: %w", v.Panels[i].Title, err)
 			}
 		}
 	}
-	if l.Sheets.Definitions {
-		if err := b.definitions(); err != nil {
-			return fmt.Errorf("sheet %s: %w", SheetDefinitions, err)
+	steps = []struct {
+		sheet string
+		on    bool
+		draw  func() error
+	}{
+		{v.Words.Definitions, v.Sheets.Definitions, b.definitions},
+		{v.Words.DataQuality, v.DataQuality != nil, b.dataQuality},
+		{v.Words.About, v.Sheets.About, b.about},
+	}
+	for _, s := range steps {
+		if !s.on {
+			continue
+		}
+		if err := s.draw(); err != nil {
+			return fmt.Errorf("sheet %s: %w", s.sheet, err)
 		}
 	}
-	if l.Sheets.DataQuality {
-		if err := b.dataQuality(); err != nil {
-			return fmt.Errorf("sheet %s: %w", SheetDataQuality, err)
+	if b.data != nil {
+		if err := b.data.sw.Flush(); err != nil {
+			return fmt.Errorf("sheet %s: %w", b.data.name, err)
 		}
-	}
-	if l.Sheets.About || b.donor {
-		if err := b.about(); err != nil {
-			return fmt.Errorf("sheet %s: %w", SheetAbout, err)
+		// Hidden, so that nobody reads its blanks for zeros; the charts
+		// still draw from it (plotVisOnly is off).
+		if err := b.f.SetSheetVisible(b.data.name, false); err != nil {
+			return fmt.Errorf("sheet %s: %w", b.data.name, err)
 		}
 	}
 	b.f.SetActiveSheet(0)
+	created := v.GeneratedAt.UTC().Format(time.RFC3339)
 	return b.f.SetDocProps(&excelize.DocProperties{
-		Title:       l.Title.In("en") + ", " + b.r.Period.Label,
-		Subject:     "Indicators of rehabilitation and reintegration programmes",
-		Creator:     "rrstat " + b.r.ToolVersion,
-		Description: b.notice(),
-		Created:     b.r.GeneratedAt.UTC().Format(time.RFC3339),
-		Modified:    b.r.GeneratedAt.UTC().Format(time.RFC3339),
-		Category:    string(b.r.Audience),
+		Title:       v.Title + ", " + v.Period,
+		Subject:     v.Subject,
+		Creator:     "rrstat " + v.Version,
+		Description: v.Notice,
+		Created:     created,
+		Modified:    created,
+		Category:    v.Audience,
+		Language:    v.Lang,
 	})
 }
 
-// notice is the audience line every sheet carries under its title.
-func (b *book) notice() string {
-	if b.donor {
-		return fmt.Sprintf("Disclosure control applied: %s = suppressed to protect small numbers (k = %d). The rule is stated on the About sheet.", SymbolSuppressed, b.r.K)
-	}
-	return "INTERNAL USE ONLY: for the analysis team. Contains small numbers that could identify persons; do not share outside the team."
+// Paper and print geometry. Sizes are in screen pixels (96 a inch), as
+// Excel lays out a sheet: a column of width w characters is about 7w+5
+// pixels wide, a row of h points 4h/3 pixels high.
+const (
+	paperA4 = 9 // Excel's paper size code for A4
+
+	marginSide   = 0.4 // inches
+	marginTop    = 0.5
+	marginHeader = 0.25
+
+	// The printable width and height of A4 within the margins.
+	portraitWidth   = 210/25.4*96 - 2*marginSide*96
+	portraitHeight  = 297/25.4*96 - 2*marginTop*96
+	landscapeWidth  = 297/25.4*96 - 2*marginSide*96
+	landscapeHeight = 210/25.4*96 - 2*marginTop*96
+
+	// minPortraitScale is the smallest scale at which a sheet is still
+	// printed upright; a wider one is printed in landscape.
+	minPortraitScale = 0.78
+	// pageSlack keeps a margin for the applications' own rounding when
+	// deciding whether a block fits on a page.
+	pageSlack = 0.97
+
+	rowPt = 15.0 // the height of a plain row
+	rowPx = 20   // the same in pixels
+
+	// excelize anchors a chart on columns of 8 pixels a character and on
+	// rows of 18 pixels (4/3.4 of 15 points), not on what Excel draws.
+	excelizeC     = 8.0
+	excelizeRowPx = 18
+)
+
+// colPx is how wide a column of w characters is drawn.
+func colPx(w float64) float64 { return math.Trunc(w*7 + 5) }
+
+// geometry is how a sheet prints: its orientation, the scale that fits it
+// to the page width, and the height of a page in sheet pixels.
+type geometry struct {
+	widths    []float64 // column widths in characters
+	landscape bool
+	pageH     float64
 }
 
-// syntheticNotice is shown on every sheet of a report on synthetic data.
-const syntheticNotice = "SYNTHETIC DATA: generated for demonstration and testing. These are not real persons."
-
-// periodText says what the period covers: "2025Q3 (1 July 2025 to 30
-// September 2025)".
-func (b *book) periodText() string {
-	p := b.r.Period
-	if p.Start.IsZero() {
-		return p.Label
+func newGeometry(widths []float64, forceLandscape bool) geometry {
+	g := geometry{widths: widths}
+	w := 0.0
+	for _, c := range widths {
+		w += colPx(c)
 	}
-	return fmt.Sprintf("%s (%s to %s)", p.Label, p.Start.Format("2 January 2006"), p.End.Format("2 January 2006"))
+	scale := math.Min(1, portraitWidth/w)
+	pageH := portraitHeight
+	if forceLandscape || scale < minPortraitScale {
+		g.landscape = true
+		scale = math.Min(1, landscapeWidth/w)
+		pageH = landscapeHeight
+	}
+	g.pageH = pageH / scale * pageSlack
+	return g
 }
 
-// lookup returns the cell of an indicator, country, dimension and category,
-// or nil when the table has none (a region that does not occur in a
-// country).
-func (b *book) lookup(id, country, dim, cat string) *cell.Cell {
-	return b.cells[cell.Key{Indicator: id, Country: country, Dimension: dim, Category: cat}]
+// pager follows where the rows written so far fall on the printed pages,
+// so that a block (a chart with its table) can start a new page rather
+// than be split.
+type pager struct {
+	pageH  float64
+	y      float64 // pixels used on the current page
+	titles float64 // pixels of the rows repeated atop every page
 }
 
-// categories returns the categories of an indicator's dimension in table
-// order: those of ALL first (ALL lists every category of any country), then
-// any other found in a country.
-func (b *book) categories(id, dim string) []string {
-	if dim == cell.TotalDimension {
-		return []string{cell.TotalDimension}
+// add places a row of h pixels, starting a page where it does not fit.
+func (p *pager) add(h float64) {
+	if p.y+h > p.pageH && p.y > p.titles {
+		p.y = p.titles
 	}
-	return b.r.Cells.Categories(id, dim, b.countries)
+	p.y += h
 }
 
-// symbols records which symbols a sheet used, for its footnotes.
-type symbols struct {
-	suppressed, noValue, absent bool
+// fits reports whether a block of h pixels fits on the current page.
+func (p *pager) fits(h float64) bool { return p.y+h <= p.pageH || p.y <= p.titles }
+
+// sheet is a sheet being written: its StreamWriter, the last row written
+// and where the rows fall on the pages.
+type sheet struct {
+	b    *book
+	name string
+	sw   *excelize.StreamWriter
+	row  int
+	geo  geometry
+	pg   pager
+	// width is the number of columns text blocks are merged across.
+	width int
 }
 
-// value returns what a table shows for a cell's value, and marks the symbol
-// used. total selects the bold styles of a total row.
-func (b *book) value(c *cell.Cell, kind cell.Kind, total bool, used *symbols) any {
-	st, sym, ok := b.figureStyle(c, total, used)
-	if !ok {
-		return sym
+// open starts writing a sheet made by write: its column widths, how it
+// prints (A4, fitted to the page width, landscape when it is wide) and its
+// page header and footer. A frozen pane must be set with freeze before the
+// first row.
+func (b *book) open(name string, widths []float64, forceLandscape bool) (*sheet, error) {
+	// The sheet's properties are written when its StreamWriter starts.
+	fit := true
+	if err := b.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return nil, err
 	}
-	f, ok := c.Float()
-	if !ok {
-		used.noValue = true
-		return excelize.Cell{StyleID: st.symbol, Value: SymbolNoValue}
+	sw, err := b.f.NewStreamWriter(name)
+	if err != nil {
+		return nil, err
 	}
-	switch kind {
-	case cell.Count:
-		return excelize.Cell{StyleID: st.count, Value: c.Fig.Numerator}
-	case cell.Percentage:
-		return excelize.Cell{StyleID: st.pct, Value: f}
-	default:
-		return excelize.Cell{StyleID: st.mean, Value: f}
+	// excelize puts each column it is given before those it has: set them
+	// last first, so that they are written in order, as Excel requires.
+	for i := len(widths) - 1; i >= 0; i-- {
+		if err := sw.SetColWidth(i+1, i+1, widths[i]); err != nil {
+			return nil, err
+		}
+	}
+	s := &sheet{b: b, name: name, sw: sw, geo: newGeometry(widths, forceLandscape), width: len(widths)}
+	s.pg.pageH = s.geo.pageH
+	return s, b.pageSetup(name, s.geo.landscape)
+}
+
+// pageSetup prints a sheet on A4, fitted to the page width, with the
+// report and its audience atop every page and the sheet and page number
+// at the foot.
+func (b *book) pageSetup(name string, landscape bool) error {
+	orient := "portrait"
+	if landscape {
+		orient = "landscape"
+	}
+	size, fitW, fitH := paperA4, 1, 0
+	if err := b.f.SetPageLayout(name, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &fitW, FitToHeight: &fitH}); err != nil {
+		return err
+	}
+	side, top, hf := marginSide, marginTop, marginHeader
+	if err := b.f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: &side, Right: &side, Top: &top, Bottom: &top, Header: &hf, Footer: &hf}); err != nil {
+		return err
+	}
+	v := b.v
+	page := strings.NewReplacer("{page}", "&P", "{pages}", "&N").Replace(hfText(v.Words.PageOf))
+	return b.f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{
+		OddHeader: "&L&8 " + hfText(v.Title+", "+v.Period) + "&R&8&B " + hfText(v.PageHeader),
+		OddFooter: "&L&8 &A&R&8 " + page,
+	})
+}
+
+// hfText escapes text for a page header or footer, where & starts a code.
+func hfText(s string) string { return strings.ReplaceAll(s, "&", "&&") }
+
+// freeze freezes the columns before col and the rows up to row. It must
+// be called before the first row is written.
+func (s *sheet) freeze(col, row int) error {
+	return s.sw.SetPanes(&excelize.Panes{
+		Freeze: true, XSplit: col, YSplit: row,
+		TopLeftCell: cellName(col+1, row+1), ActivePane: "bottomRight",
+		Selection: []excelize.Selection{{SQRef: cellName(col+1, row+1), ActiveCell: cellName(col+1, row+1), Pane: "bottomRight"}},
+	})
+}
+
+// set writes values at row n (after the last one written), h points high.
+func (s *sheet) set(n int, values []any, h float64) error {
+	for s.row+1 < n {
+		s.row++
+		s.pg.add(rowPx)
+	}
+	s.row = n
+	s.pg.add(h * 4 / 3)
+	return s.sw.SetRow(cellName(1, n), values, excelize.RowOpts{Height: h})
+}
+
+// next writes values on the row after the last one, h points high.
+func (s *sheet) next(values []any, h float64) error { return s.set(s.row+1, values, h) }
+
+// skip leaves n empty rows.
+func (s *sheet) skip(n int) {
+	s.row += n
+	for range n {
+		s.pg.add(rowPx)
 	}
 }
 
-// base returns what a table shows for a cell's denominator (the base of a
-// percentage, the persons averaged by a mean).
-func (b *book) base(c *cell.Cell, total bool, used *symbols) any {
-	st, sym, ok := b.figureStyle(c, total, used)
-	if !ok {
-		return sym
+// keep starts a new page before the next row unless a block of h pixels
+// fits on the current one.
+func (s *sheet) keep(h float64) error {
+	if s.pg.fits(h) {
+		return nil
 	}
-	return excelize.Cell{StyleID: st.count, Value: c.Fig.Denominator}
+	s.pg.y = s.pg.titles
+	return s.sw.InsertPageBreak(cellName(1, s.row+1))
 }
 
-// figureStyle returns the styles of a table row and, for a cell with no
-// figures to show (absent, or suppressed), the symbol cell to write instead
-// and false, marking the symbol used.
-func (b *book) figureStyle(c *cell.Cell, total bool, used *symbols) (numberStyles, excelize.Cell, bool) {
-	st := b.st.body
-	if total {
-		st = b.st.total
+// repeat prints rows first to last, h points high together, atop every
+// page.
+func (s *sheet) repeat(first, last int, h float64) error {
+	s.pg.titles = h * 4 / 3
+	return s.b.f.SetDefinedName(&excelize.DefinedName{
+		Name:     "_xlnm.Print_Titles",
+		RefersTo: fmt.Sprintf("%s!$%d:$%d", sheetRef(s.name), first, last),
+		Scope:    s.name,
+	})
+}
+
+// chars is the width of the first n columns in characters.
+func (s *sheet) chars(n int) float64 {
+	w := 0.0
+	for i := 0; i < n && i < len(s.geo.widths); i++ {
+		w += s.geo.widths[i]
 	}
+	return w
+}
+
+// wrapped writes a text merged across the sheet's width, wrapped, as high
+// as it needs.
+func (s *sheet) wrapped(style int, text string, lineH float64) error {
+	vals := make([]any, s.width)
+	for i := range vals {
+		vals[i] = styled(style, "")
+	}
+	vals[0] = styled(style, text)
+	if err := s.next(vals, textHeight(text, s.chars(s.width), lineH)+3); err != nil {
+		return err
+	}
+	if s.width > 1 {
+		return s.sw.MergeCell(cellName(1, s.row), cellName(s.width, s.row))
+	}
+	return nil
+}
+
+// titleBlock writes the title, the lines under it, the audience notice and
+// the synthetic-data notice, from row 1 (titleRows says how many rows).
+func (s *sheet) titleBlock(title string, lines ...string) error {
+	st := s.b.st
+	if err := s.set(1, []any{styled(st.title, title)}, 24); err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if l == "" {
+			continue
+		}
+		if err := s.wrapped(st.meta, l, 13); err != nil {
+			return err
+		}
+	}
+	return s.notices()
+}
+
+// notices writes the audience notice and, for synthetic data, its notice.
+func (s *sheet) notices() error {
+	v, st := s.b.v, s.b.st
+	style := st.noticeAnalyst
+	if v.Donor {
+		style = st.noticeDonor
+	}
+	if err := s.wrapped(style, v.Notice, 14); err != nil {
+		return err
+	}
+	if v.SyntheticNotice != "" {
+		return s.wrapped(st.synthetic, v.SyntheticNotice, 14)
+	}
+	return nil
+}
+
+// titleRows is how many rows titleBlock writes for its lines.
+func (b *book) titleRows(lines ...string) int {
+	n := 2 // title, notice
+	for _, l := range lines {
+		if l != "" {
+			n++
+		}
+	}
+	if b.v.SyntheticNotice != "" {
+		n++
+	}
+	return n
+}
+
+// notes writes footnotes, each merged across the sheet and wrapped.
+func (s *sheet) notes(notes ...string) error {
+	for _, n := range notes {
+		if n == "" {
+			continue
+		}
+		if err := s.wrapped(s.b.st.note, n, 12); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notesHeight is how high notes are written, in pixels.
+func (s *sheet) notesHeight(notes ...string) float64 {
+	h := 0.0
+	for _, n := range notes {
+		if n != "" {
+			h += (textHeight(n, s.chars(s.width), 12) + 3) * 4 / 3
+		}
+	}
+	return h
+}
+
+// textHeight returns the height in points of a wrapped text of s in a cell
+// chars characters wide, at lineHeight points a line.
+func textHeight(s string, chars, lineHeight float64) float64 {
+	chars = math.Max(chars, 10)
+	lines := 0
+	for _, para := range strings.Split(s, "\n") {
+		// Proportional text of 10 points is narrower than the column's
+		// character width (a digit of 11 points): 1.2 characters a unit.
+		lines += int(float64(len([]rune(para)))/(chars*1.2)) + 1
+	}
+	return float64(lines) * lineHeight
+}
+
+// styled returns a text cell. All text goes through here: the
+// StreamWriter writes it as an inline string, never as a formula, whatever
+// it starts with.
+func styled(style int, s string) excelize.Cell {
+	return excelize.Cell{StyleID: style, Value: s}
+}
+
+// figure returns the cell of a figure: its number in the kind's format, or
+// its mark as text, or an empty cell for an absent one. total selects the
+// bold styles of a total row.
+func (b *book) figure(f view.Figure, total bool) excelize.Cell {
+	row := b.st.row(total)
 	switch {
-	case c == nil:
-		used.absent = true
-		return st, excelize.Cell{StyleID: st.symbol}, false
-	case !c.Published():
-		used.suppressed = true
-		return st, excelize.Cell{StyleID: st.symbol, Value: SymbolSuppressed}, false
+	case f.Mark == view.Absent:
+		return excelize.Cell{StyleID: row.blank}
+	case !f.HasNumber():
+		return excelize.Cell{StyleID: row.mark, Value: f.Text}
 	}
-	return st, excelize.Cell{}, true
+	return excelize.Cell{StyleID: row.number(f.Kind), Value: number(f)}
 }
 
-// chartValue returns a cell's value for a chart's data range: a number, or
-// nothing (a gap) for a suppressed cell or one without a value. A chart
-// never refers to a symbol, which Excel would plot as zero.
-func chartValue(c *cell.Cell) any {
-	if c == nil || !c.Published() {
-		return nil
+// number is a figure's number as the workbook stores it: a count as an
+// integer, a percentage as an Excel percentage (0.716 for 71.6 per cent,
+// formatted 0.0%), a mean as it is.
+func number(f view.Figure) any {
+	switch f.Kind {
+	case cell.Count:
+		if n, err := strconv.ParseInt(f.Value, 10, 64); err == nil {
+			return n
+		}
+	case cell.Percentage:
+		return fraction(f.Value, f.Number)
 	}
-	f, ok := c.Float()
+	return f.Number
+}
+
+// fraction returns a percentage written as "71.6" as the fraction 0.716,
+// exactly as the decimal reads (not 71.6/100 in floating point, which may
+// be 0.7159999999999999); number is the fallback for a value that does not
+// parse.
+func fraction(value string, number float64) float64 {
+	r, ok := new(big.Rat).SetString(value)
 	if !ok {
-		return nil
+		return number / 100
 	}
-	if c.Kind == cell.Count {
-		return c.Fig.Numerator
-	}
+	f, _ := r.Quo(r, big.NewRat(100, 1)).Float64()
 	return f
 }
 
-// footnotes returns the notes under a table for the symbols it used.
-// withBase says whether the table shows the denominators.
-func (b *book) footnotes(used symbols, withBase bool, kinds ...cell.Kind) []string {
-	var notes []string
-	if used.suppressed {
-		notes = append(notes, fmt.Sprintf("%s  Suppressed to protect small numbers (k = %d); some further cells are suppressed so that none can be recovered from a total. See About.", SymbolSuppressed, b.r.K))
+// change returns the cell of a change: its number with its sign in the
+// kind's change format (percentage points for a percentage), or its mark.
+func (b *book) change(c view.Change, kind cell.Kind, total bool) excelize.Cell {
+	row := b.st.row(total)
+	if !c.HasNumber() {
+		return excelize.Cell{StyleID: row.mark, Value: c.Text}
 	}
-	if used.noValue {
-		notes = append(notes, SymbolNoValue+"  No value: nobody in the denominator.")
-	}
-	if used.absent {
-		notes = append(notes, "Blank: the category does not occur in that country.")
-	}
-	for _, k := range uniqueKinds(kinds) {
-		switch k {
-		case cell.Percentage:
-			n := "Percentages are per cent (0 to 100), rounded to one decimal."
-			if withBase {
-				n += " The base is the denominator: the number the percentage is taken of."
-			}
-			notes = append(notes, n)
-		case cell.Mean:
-			w := b.r.Params.Weights
-			notes = append(notes, fmt.Sprintf("The reintegration score is the mean composite score (0 to 1, three decimals): %s economic + %s social + %s psychosocial.", w.Economic, w.Social, w.Psychosocial))
-		}
-	}
-	return notes
+	return excelize.Cell{StyleID: row.change(kind), Value: c.Number}
 }
 
-func uniqueKinds(ks []cell.Kind) []cell.Kind {
-	var out []cell.Kind
-	for _, k := range ks {
-		dup := false
-		for _, o := range out {
-			dup = dup || o == k
-		}
-		if !dup {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-// headerTitle is a column heading of an indicator for the Summary sheet.
-func headerTitle(ind *indicator.Indicator) string {
-	return ind.Name
-}
-
-// unitText is the unit line under a Summary heading.
-func unitText(k cell.Kind) string {
-	switch k {
-	case cell.Percentage:
-		return "%"
-	case cell.Mean:
-		return "mean score"
-	}
-	return "number"
-}
-
-// kindText says what an indicator's value is.
-func kindText(k cell.Kind) string {
-	switch k {
-	case cell.Percentage:
-		return "percentage"
-	case cell.Mean:
-		return "mean"
-	}
-	return "count"
-}
-
-// sheetRef quotes a sheet name for a formula reference, doubling any
-// apostrophe in it.
+// sheetRef quotes a sheet name for a reference, doubling any apostrophe.
 func sheetRef(sheet string) string {
 	return "'" + strings.ReplaceAll(sheet, "'", "''") + "'"
 }
@@ -341,163 +577,12 @@ func absRange(sheet string, col1, row1, col2, row2 int) string {
 	return sheetRef(sheet) + "!" + a + ":" + z
 }
 
-// hfText escapes text for an Excel page header or footer, where & starts a
-// code.
-func hfText(s string) string {
-	return strings.ReplaceAll(s, "&", "&&")
-}
-
-// pageSetup prints a sheet in landscape, one page wide, with the audience on
-// every page. It must run before the sheet's StreamWriter is flushed.
-func (b *book) pageSetup(sheet string) error {
-	orient, fitW, fitH := "landscape", 1, 0
-	if err := b.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &orient, FitToWidth: &fitW, FitToHeight: &fitH}); err != nil {
-		return err
+// labelWidth is the width of a label column for texts, between lo and hi
+// characters.
+func labelWidth(lo, hi float64, texts ...string) float64 {
+	w := lo
+	for _, t := range texts {
+		w = math.Max(w, float64(len([]rune(t)))*1.05+2)
 	}
-	right := "INTERNAL USE ONLY"
-	if b.donor {
-		right = fmt.Sprintf("Disclosure control applied (k = %d)", b.r.K)
-	}
-	if b.r.Synthetic {
-		right = "SYNTHETIC DATA - " + right
-	}
-	head := "&L&8" + hfText(b.r.Layout.Title.In("en")+", "+b.r.Period.Label) + "&R&8&B" + hfText(right)
-	return b.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{
-		OddHeader: head,
-		OddFooter: "&L&8&A&R&8Page &P of &N",
-	})
-}
-
-// newSheet adds a sheet (Summary exists already), fits it to the page width
-// and returns its StreamWriter.
-func (b *book) newSheet(name string) (*excelize.StreamWriter, error) {
-	if name != SheetSummary {
-		if _, err := b.f.NewSheet(name); err != nil {
-			return nil, err
-		}
-	}
-	fit := true
-	if err := b.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
-		return nil, err
-	}
-	sw, err := b.f.NewStreamWriter(name)
-	if err != nil {
-		return nil, err
-	}
-	return sw, b.pageSetup(name)
-}
-
-// rows is a StreamWriter with a current row number.
-type rows struct {
-	sw  *excelize.StreamWriter
-	row int // the last row written
-}
-
-// set writes values at row n (which must be after the last one written).
-func (w *rows) set(n int, values []any, opts ...excelize.RowOpts) error {
-	w.row = n
-	return w.sw.SetRow(cellName(1, n), values, opts...)
-}
-
-// next writes values on the row after the last one.
-func (w *rows) next(values []any, opts ...excelize.RowOpts) error {
-	return w.set(w.row+1, values, opts...)
-}
-
-// skip leaves n empty rows.
-func (w *rows) skip(n int) { w.row += n }
-
-// text returns a styled text cell. All text goes through here or through
-// plain strings in SetRow: the StreamWriter writes it as an inline string,
-// never as a formula, whatever it starts with.
-func text(style int, s string) excelize.Cell {
-	return excelize.Cell{StyleID: style, Value: s}
-}
-
-// titleBlock writes the title, the subtitle lines, the audience notice and
-// the synthetic-data notice from row 1; the notices are merged across width
-// columns, which are chars characters wide together.
-func (b *book) titleBlock(w *rows, width int, chars float64, title string, lines ...string) error {
-	if err := w.set(1, []any{text(b.st.title, title)}, excelize.RowOpts{Height: 24}); err != nil {
-		return err
-	}
-	for _, l := range lines {
-		if err := w.next([]any{text(b.st.meta, l)}); err != nil {
-			return err
-		}
-	}
-	notice := b.st.noticeAnalyst
-	if b.donor {
-		notice = b.st.noticeDonor
-	}
-	if err := b.banner(w, width, chars, notice, b.notice()); err != nil {
-		return err
-	}
-	if b.r.Synthetic {
-		if err := b.banner(w, width, chars, b.st.synthetic, syntheticNotice); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// banner writes a filled, wrapped notice merged across width columns (chars
-// characters wide together), tall enough for its text.
-func (b *book) banner(w *rows, width int, chars float64, style int, s string) error {
-	vals := make([]any, width)
-	for i := range vals {
-		vals[i] = text(style, "")
-	}
-	vals[0] = text(style, s)
-	if err := w.next(vals, excelize.RowOpts{Height: textHeight(s, chars, 15) + 4}); err != nil {
-		return err
-	}
-	if width > 1 {
-		return w.sw.MergeCell(cellName(1, w.row), cellName(width, w.row))
-	}
-	return nil
-}
-
-// textHeight returns the height in points of a wrapped text of s in a cell
-// chars characters wide, at lineHeight points a line.
-func textHeight(s string, chars, lineHeight float64) float64 {
-	if chars < 10 {
-		chars = 10
-	}
-	lines := 0
-	for _, para := range strings.Split(s, "\n") {
-		// Proportional text is narrower than the column's character width;
-		// 1.1 characters a width unit is a fair estimate.
-		n := int(float64(len([]rune(para)))/(chars*1.1)) + 1
-		lines += n
-	}
-	return float64(lines) * lineHeight
-}
-
-// notes writes footnotes, one a row, in the note style.
-func (b *book) notes(w *rows, notes []string) error {
-	for _, n := range notes {
-		if err := w.next([]any{text(b.st.note, n)}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// countryHeader returns the heading of a country column.
-func countryHeader(code string) string {
-	return layout.CountryLabel(code)
-}
-
-// itemTitle is an item's sheet title until the writers draw the view
-// model (internal/view), which takes it from the labels.
-func itemTitle[T layout.Item | *layout.Item](item T) string {
-	it, ok := any(item).(layout.Item)
-	if !ok {
-		it = *any(item).(*layout.Item)
-	}
-	if s := it.Title.In("en"); s != "" {
-		return s
-	}
-	return it.ID
+	return math.Min(w, hi)
 }
