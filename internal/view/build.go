@@ -303,7 +303,9 @@ func (b *builder) headline() {
 				e.Base = b.base(c)
 			}
 			for _, q := range compare {
-				var then Figure
+				// A period that was not computed (a report without its
+				// earlier periods) has no figure to compare with.
+				then := Figure{Kind: ind.Kind, Mark: Absent}
 				if t := r.Table(q.Label); t != nil {
 					then = b.figure(b.idx[slices.Index(r.Tables, t)][cell.Key{Indicator: id, Country: code, Dimension: cell.TotalDimension, Category: cell.TotalDimension}], ind.Kind)
 				}
