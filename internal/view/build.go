@@ -295,6 +295,9 @@ func (b *builder) headline() {
 		}
 		kinds = append(kinds, ind.Kind)
 		card := Card{Indicator: id, Name: b.name(ind), Kind: ind.Kind, Unit: unit(ind.Kind), UnitName: l.T("kinds." + string(ind.Kind) + ".unit")}
+		if ind.Kind != cell.Count {
+			card.BaseHead = l.T("kinds." + string(ind.Kind) + ".base_head")
+		}
 		for i, code := range b.codes {
 			e := CardEntry{Country: b.v.Countries[i]}
 			c := b.total(own, id, code)
@@ -579,7 +582,9 @@ func (b *builder) byCountry(ind *indicator.Indicator) Chart {
 	for _, code := range codes {
 		name := l.Country(code)
 		ch.Categories = append(ch.Categories, name)
-		s.Points = append(s.Points, b.point(b.figure(b.total(own, ind.ID, code), ind.Kind), name))
+		pt := b.point(b.figure(b.total(own, ind.ID, code), ind.Kind), name)
+		pt.Colour = Palette[slices.Index(b.codes, code)%len(Palette)]
+		s.Points = append(s.Points, pt)
 	}
 	ch.Series = []Series{s}
 	b.finish(&ch)

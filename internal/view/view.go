@@ -82,6 +82,7 @@ type Card struct {
 	Kind      cell.Kind
 	Unit      string // "%" or "" (shown after a value)
 	UnitName  string // the unit in words, for a column heading
+	BaseHead  string // what CardEntry.Base counts ("Base (number of persons)"); "" for a count
 	Entries   []CardEntry
 }
 
@@ -125,6 +126,10 @@ type Axis struct {
 type Point struct {
 	Figure
 	Label string // the category label with its mark: "0-4 (x)"
+	// Colour is the point's own colour where it is not its series' (a
+	// chart by country: each country's bar in the country's colour); ""
+	// otherwise.
+	Colour string
 }
 
 // Series is one line or set of bars of a chart.
