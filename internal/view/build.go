@@ -386,7 +386,7 @@ func (b *builder) title(it *layout.Item) string {
 func (b *builder) panel(it *layout.Item, ind *indicator.Indicator) Panel {
 	l, r := b.l, b.r
 	own := len(r.Periods) - 1
-	p := Panel{Indicator: ind.ID, Kind: ind.Kind, KindName: l.T("kinds." + string(ind.Kind) + ".name"), Title: b.title(it), Name: b.name(ind)}
+	p := Panel{Indicator: ind.ID, Kind: ind.Kind, KindName: l.T("kinds." + string(ind.Kind) + ".name"), Title: b.title(it), Name: b.name(ind), Unit: unit(ind.Kind)}
 	p.Definition = l.Indicator(ind.ID, "definition")
 	if p.Definition == "" {
 		p.Definition = ind.Definition

@@ -10,8 +10,9 @@ import (
 )
 
 // TestBuildDashboardNeeds checks what the dashboard draws besides the
-// tables: the base heading of a card, the colour of each country's bar in
-// the chart by country, and the number separators of the language.
+// tables: the base heading of a card, the unit of a panel, the colour of
+// each country's bar in the chart by country, and the number separators
+// of the language.
 func TestBuildDashboardNeeds(t *testing.T) {
 	r := reporttest.Report(t, report.Donor, "quarterly.yaml")
 	v, err := Build(r, english(t))
@@ -28,6 +29,15 @@ func TestBuildDashboardNeeds(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, heads); diff != "" {
 		t.Errorf("card base headings (-want +got):\n%s", diff)
+	}
+	for _, p := range v.Panels {
+		want := ""
+		if p.Kind == "percentage" {
+			want = "%"
+		}
+		if p.Unit != want {
+			t.Errorf("%s (%s): unit %q, want %q", p.Indicator, p.Kind, p.Unit, want)
+		}
 	}
 	colour := map[string]string{}
 	for _, c := range v.Countries {

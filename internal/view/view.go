@@ -177,6 +177,7 @@ type Panel struct {
 	Definition string // for readers
 	Precise    string // the query file's definition (analyst reports only)
 	Meta       string // "Indicator RET_ARRIVED (count). Period: 2025Q3 (...)."
+	Unit       string // "%" or "" (shown after a value, as Card.Unit)
 	Table      Table
 	// Charts are the breakdown charts: first the layout's chart dimension,
 	// then the other tabulated breakdowns, and the total by country.
