@@ -34,6 +34,10 @@ type panel struct {
 	Trends []view.TrendRow
 }
 
+// maxPrintHeight is the tallest a chart is printed, in CSS pixels: the
+// height of A4 (297 mm) less the page's margins (25 mm) and a caption.
+const maxPrintHeight = 940
+
 // chartCard is where a chart is drawn on the page.
 type chartCard struct {
 	ID, Title  string
@@ -180,7 +184,7 @@ func (d *dashboard) single(id string, ch *view.Chart) (chartCard, error) {
 	card := chartCard{ID: ch.ID, Title: ch.Title}
 	switch {
 	case ch.Kind == "line":
-		card.Height, card.PrintHeight = 260, 210
+		card.Height, card.PrintHeight = 260, 240
 	case ch.Kind == "bar":
 		card.Height = max(150, 56+30*len(ch.Categories))
 		card.PrintHeight = card.Height
@@ -213,7 +217,9 @@ func (d *dashboard) breakdown(id string, ch *view.Chart) (chartCard, error) {
 	card := chartCard{ID: ch.ID, Title: ch.Title, PerCountry: true}
 	if ch.Kind == "bar" {
 		card.Height = max(180, 56+26*n)
-		card.PrintHeight = max(190, 64+n*(8+8*len(all)))
+		// At most a page of A4 (less its margins and the caption): a chart
+		// is never split across pages.
+		card.PrintHeight = min(maxPrintHeight, max(190, 64+n*(8+8*len(all))))
 		card.Wide = n > 6
 		card.PrintWide = n*len(all) > 12
 	} else {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -862,4 +863,34 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestBuildPrintHeights checks that no chart is printed taller than a page
+// of A4, even a breakdown by region with many regions in every country.
+func TestBuildPrintHeights(t *testing.T) {
+	r := testReport(t, report.Analyst, "quarterly.yaml")
+	for i := 0; i < 60; i++ {
+		for _, country := range []string{cell.AllCountries, "KZ", "TM", "UZ"} {
+			r.Cells.Cells = append(r.Cells.Cells, cell.Cell{
+				Indicator: "RET_CUMULATIVE", Kind: cell.Count, Country: country, Dimension: "region",
+				Category: "Region " + strconv.Itoa(i), Fig: &cell.Figures{Numerator: 7},
+			})
+		}
+	}
+	d, err := build(testView(t, r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tallest := 0
+	for _, p := range d.Panels {
+		for _, c := range append(p.TrendCards, p.ChartCards...) {
+			tallest = max(tallest, c.PrintHeight)
+			if c.PrintHeight > maxPrintHeight || c.PrintHeight <= 0 || c.Height <= 0 {
+				t.Errorf("%s: height %d, printed %d (at most %d)", c.ID, c.Height, c.PrintHeight, maxPrintHeight)
+			}
+		}
+	}
+	if tallest != maxPrintHeight {
+		t.Errorf("the tallest chart prints %d high, want the region chart at %d", tallest, maxPrintHeight)
+	}
 }

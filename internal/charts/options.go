@@ -186,7 +186,8 @@ func newOption(p plot) components.Charter {
 					ConnectNulls: opts.Bool(s.Dashed)}),
 				charts.WithLineStyleOpts(style),
 				charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Colour}),
-				charts.WithLabelOpts(opts.Label{Show: opts.Bool(solid == 1 && !s.Dashed), Position: "top", Color: ink, FontSize: 11}))
+				charts.WithLabelOpts(opts.Label{Show: opts.Bool(solid == 1 && !s.Dashed), Position: "top", Color: ink, FontSize: 11}),
+				charts.WithLabelLayoutOpts(opts.LabelLayout{HideOverlap: opts.Bool(true)}))
 		}
 		return c
 	}
@@ -213,6 +214,9 @@ func newOption(p plot) components.Charter {
 		c.AddSeries(s.Name, data,
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: s.Colour}),
 			charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: position, Color: ink, FontSize: size}),
+			// A label that would overlap another is left out: the table
+			// under the charts has every figure.
+			charts.WithLabelLayoutOpts(opts.LabelLayout{HideOverlap: opts.Bool(true)}),
 			charts.WithBarChartOpts(opts.BarChart{BarCategoryGap: "30%", BarGap: "8%"}))
 	}
 	if horizontal {
