@@ -72,11 +72,16 @@
     if (longest <= slot - 6) {
       x.axisLabel.width = Math.floor(slot - 6);
       x.axisLabel.overflow = "break";
-    } else if (slot >= 15) {
-      x.axisLabel.rotate = 40;
     } else {
-      x.axisLabel.rotate = 90;
-      x.axisLabel.interval = "auto";
+      x.axisLabel.rotate = slot >= 15 ? 40 : 90;
+      if (slot < 15) {
+        x.axisLabel.interval = "auto";
+      }
+      // A turned label ends at its tick: leave room on the left for the
+      // first one.
+      var first = labels.length ? textWidth(String(labels[0])) : 0;
+      var reach = first * Math.cos(x.axisLabel.rotate * Math.PI / 180) + 10 - slot / 2;
+      opt.grid[0].left = Math.max(Number(opt.grid[0].left) || 0, Math.ceil(reach));
     }
   }
 
