@@ -7,19 +7,54 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"rrstat/internal/labels"
 	"rrstat/internal/report"
 	"rrstat/internal/report/reporttest"
+	"rrstat/internal/view"
+	"rrstat/reports"
 )
 
 func testReport(t testing.TB, aud report.Audience, layoutName string) *report.Report {
 	return reporttest.Report(t, aud, layoutName)
 }
 
-// writePage writes r and returns the dashboard.
+// english returns the built-in English labels.
+func english(t testing.TB) *labels.Labels {
+	t.Helper()
+	l, err := labels.Load(reports.FS, labels.Reference, reporttest.Catalogue(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// testView builds the view of r in English.
+func testView(t testing.TB, r *report.Report) *view.View {
+	t.Helper()
+	return viewIn(t, r, english(t))
+}
+
+// viewIn builds the view of r with the labels l.
+func viewIn(t testing.TB, r *report.Report, l *labels.Labels) *view.View {
+	t.Helper()
+	v, err := view.Build(r, l)
+	if err != nil {
+		t.Fatalf("view.Build: %v", err)
+	}
+	return v
+}
+
+// writePage writes the view of r in English and returns the dashboard.
 func writePage(t testing.TB, r *report.Report) []byte {
 	t.Helper()
+	return writeView(t, testView(t, r))
+}
+
+// writeView writes v and returns the dashboard.
+func writeView(t testing.TB, v *view.View) []byte {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := Write(&buf, r); err != nil {
+	if err := Write(&buf, v); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	return buf.Bytes()

@@ -354,7 +354,7 @@ func writeFolder(ctx context.Context, out string, r *report.Report, v *view.View
 		{FileIndicators, func(w io.Writer) error { return cell.WriteCSV(w, r.Cells) }},
 		{FileSeries, func(w io.Writer) error { return cell.WriteSeriesCSV(w, r.WindowTables()) }},
 		{FileWorkbook, func(w io.Writer) error { return xlsx.Write(w, v) }},
-		{FileDashboard, func(w io.Writer) error { return charts.Write(w, r) }},
+		{FileDashboard, func(w io.Writer) error { return charts.Write(w, v) }},
 	}
 	for _, wr := range writers {
 		if err := ctx.Err(); err != nil {

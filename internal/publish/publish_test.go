@@ -196,14 +196,7 @@ func TestDonorFolderLeaks(t *testing.T) {
 // periods a report of per compares with, as the Summary shows them.
 func seriesFigures(t *testing.T, f *fixture, dir, per string) []figure {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, publish.FileSeries))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tabs, err := cell.ReadCSVPeriods(bytes.NewReader(b), f.cat.Kinds())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tabs := readSeries(t, f.cat, dir)
 	var out []figure
 	totals := map[[3]string]*cell.Cell{} // period, indicator, country
 	for label, tab := range tabs {
@@ -316,6 +309,21 @@ func readCells(t *testing.T, cat indicator.Catalogue, dir string) *cell.Table {
 		t.Fatal(err)
 	}
 	return tab
+}
+
+// readSeries reads the series.csv of a report folder, one table per
+// period.
+func readSeries(t *testing.T, cat indicator.Catalogue, dir string) map[string]*cell.Table {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, publish.FileSeries))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tabs, err := cell.ReadCSVPeriods(bytes.NewReader(b), cat.Kinds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tabs
 }
 
 var (

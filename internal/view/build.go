@@ -296,6 +296,9 @@ func (b *builder) headline() {
 		}
 		kinds = append(kinds, ind.Kind)
 		card := Card{Indicator: id, Name: b.name(ind), Kind: ind.Kind, Unit: unit(ind.Kind), UnitName: l.T("kinds." + string(ind.Kind) + ".unit")}
+		if ind.Kind != cell.Count {
+			card.BaseHead = l.T("kinds." + string(ind.Kind) + ".base_head")
+		}
 		for i, code := range b.codes {
 			e := CardEntry{Country: b.v.Countries[i]}
 			c := b.total(own, id, code)
@@ -384,7 +387,7 @@ func (b *builder) title(it *layout.Item) string {
 func (b *builder) panel(it *layout.Item, ind *indicator.Indicator) Panel {
 	l, r := b.l, b.r
 	own := len(r.Periods) - 1
-	p := Panel{Indicator: ind.ID, Kind: ind.Kind, KindName: l.T("kinds." + string(ind.Kind) + ".name"), Title: b.title(it), Name: b.name(ind)}
+	p := Panel{Indicator: ind.ID, Kind: ind.Kind, KindName: l.T("kinds." + string(ind.Kind) + ".name"), Title: b.title(it), Name: b.name(ind), Unit: unit(ind.Kind)}
 	p.Definition = l.Indicator(ind.ID, "definition")
 	if p.Definition == "" {
 		p.Definition = ind.Definition
@@ -580,7 +583,9 @@ func (b *builder) byCountry(ind *indicator.Indicator) Chart {
 	for _, code := range codes {
 		name := l.Country(code)
 		ch.Categories = append(ch.Categories, name)
-		s.Points = append(s.Points, b.point(b.figure(b.total(own, ind.ID, code), ind.Kind), name))
+		pt := b.point(b.figure(b.total(own, ind.ID, code), ind.Kind), name)
+		pt.Colour = Palette[slices.Index(b.codes, code)%len(Palette)]
+		s.Points = append(s.Points, pt)
 	}
 	ch.Series = []Series{s}
 	b.finish(&ch)

@@ -82,6 +82,7 @@ type Card struct {
 	Kind      cell.Kind
 	Unit      string // "%" or "" (shown after a value)
 	UnitName  string // the unit in words, for a column heading
+	BaseHead  string // what CardEntry.Base counts ("Base (number of persons)"); "" for a count
 	Entries   []CardEntry
 }
 
@@ -125,6 +126,10 @@ type Axis struct {
 type Point struct {
 	Figure
 	Label string // the category label with its mark: "0-4 (x)"
+	// Colour is the point's own colour where it is not its series' (a
+	// chart by country: each country's bar in the country's colour); ""
+	// otherwise.
+	Colour string
 }
 
 // Series is one line or set of bars of a chart.
@@ -172,6 +177,7 @@ type Panel struct {
 	Definition string // for readers
 	Precise    string // the query file's definition (analyst reports only)
 	Meta       string // "Indicator RET_ARRIVED (count). Period: 2025Q3 (...)."
+	Unit       string // "%" or "" (shown after a value, as Card.Unit)
 	Table      Table
 	// Charts are the breakdown charts: first the layout's chart dimension,
 	// then the other tabulated breakdowns, and the total by country.

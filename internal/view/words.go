@@ -44,6 +44,10 @@ type Words struct {
 	Earlier, Colophon, Edition                             string
 	NoCategories, AllSuppressed, NoFigures                 string
 	SmallBase                                              string
+
+	// Decimal and Group are the number separators of the language ("." and
+	// ","), for the numbers a chart writes on its own (axis ticks).
+	Decimal, Group string
 }
 
 func words(l *labels.Labels) Words {
@@ -69,6 +73,7 @@ func words(l *labels.Labels) Words {
 		Earlier:     l.T("page.earlier"), Colophon: l.T("page.colophon"), Edition: l.T("page.edition"),
 		NoCategories: l.T("page.no_categories"), AllSuppressed: l.T("page.all_suppressed"), NoFigures: l.T("page.no_figures"),
 		SmallBase: l.T("page.small_base"),
+		Decimal:   l.T("number.decimal"), Group: l.T("number.group"),
 	}
 }
 
