@@ -32,13 +32,13 @@ func TestHelperProcess(t *testing.T) {
 		t.Skip("the child process of the crash tests")
 	}
 	ctx := context.Background()
-	s, err := Open(ctx, os.Getenv("RRSTAT_TEST_STORE"), Options{})
+	s, err := Open(ctx, os.Getenv("RRSTAT_TEST_STORE"), Options{ReadOnly: os.Getenv("RRSTAT_TEST_READONLY") == "1"})
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
 	switch mode {
-	case "hold": // keep the store open until stdin closes
+	case "hold": // keep the store open (read-only with RRSTAT_TEST_READONLY=1) until stdin closes
 		fmt.Println("open")
 		io.Copy(io.Discard, os.Stdin)
 	case "load":
