@@ -35,6 +35,9 @@ type LoadOptions struct {
 	// MaxMergeWarnings caps the merged-need warnings listed in the summary
 	// (all merges are counted and stored); 0 means 100.
 	MaxMergeWarnings int
+	// MaxRows, when set, refuses an export of more data rows (all tables)
+	// with an error wrapping source.ErrTooLarge, before any row is read.
+	MaxRows int64
 }
 
 // DefaultMaxRejectPct is --max-reject's default (data-contract.md).
@@ -218,6 +221,9 @@ func (l *loader) run(ctx context.Context) (err error) {
 			}
 		}
 	}
+	if err := l.checkRows(ctx); err != nil {
+		return err
+	}
 	if err := l.conn.QueryRowContext(ctx, "SELECT nextval('snapshot_seq')").Scan(&l.snap); err != nil {
 		return err
 	}
@@ -306,7 +312,7 @@ func (l *loader) prepareSource(ctx context.Context, t *source.Table) error {
 	case source.Parquet:
 		rows, err := l.conn.QueryContext(ctx, fmt.Sprintf("DESCRIBE SELECT * FROM read_parquet(%s)", sqlString(t.Path)))
 		if err != nil {
-			return export.Refusef("%s: not a readable Parquet file: %v", t.File, firstLine(err.Error()))
+			return export.Refusef("%s: not a readable Parquet file: %s", t.File, readFailure(err))
 		}
 		var names, types []string
 		for rows.Next() {
@@ -486,7 +492,7 @@ func (l *loader) insert(ctx context.Context, t *source.Table) error {
 	_, err := l.conn.ExecContext(ctx, q, sql.Named("snap", l.snap), sql.Named("today", l.today))
 	trace(start, "read "+t.File)
 	if err != nil {
-		return fmt.Errorf("%s: cannot be read: %s", t.File, firstLine(err.Error()))
+		return fmt.Errorf("%s: cannot be read: %s", t.File, readFailure(err))
 	}
 	var n int64
 	if err := l.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+l.table(t.Schema.Name)).Scan(&n); err != nil {
