@@ -142,15 +142,15 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	if dir == "" {
 		dir = filepath.Join("out", p.Label+"-"+string(audience))
 	}
-	store, err := duckdb.Open(ctx, e.dbPath(*db), duckdb.Options{ReadOnly: true})
-	if err != nil {
-		return failf(e, "report", "%v", err)
-	}
-	defer store.Close()
-	m, err := publish.Make(ctx, store, cat, publish.Request{
-		Period: p, Audience: audience, K: *k, Params: params,
-		Selection: duckdb.Selection{SnapshotIDs: snaps, Countries: ccs},
-		Layout:    l, Out: dir, Version: Version, Now: e.now(),
+	var m *publish.Manifest
+	err = e.storeAccess("report", e.dbPath(*db)).Read(ctx, func(store *duckdb.Store) error {
+		var err error
+		m, err = publish.Make(ctx, store, cat, publish.Request{
+			Period: p, Audience: audience, K: *k, Params: params,
+			Selection: duckdb.Selection{SnapshotIDs: snaps, Countries: ccs},
+			Layout:    l, Out: dir, Version: Version, Now: e.now(),
+		})
+		return err
 	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {

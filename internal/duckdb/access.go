@@ -229,3 +229,11 @@ func (a *Access) open(ctx context.Context, readOnly bool) (*Store, error) {
 		delay = min(2*delay, pollMax)
 	}
 }
+
+// Writing reports whether a write of this process holds the store or is
+// waiting to.
+func (a *Access) Writing() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.writing || a.wantWrite > 0
+}
