@@ -187,8 +187,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		UploadDir: uploadDir, ReportsDir: orDefault(*reportsDir, ".reports"),
 		Limits: httpapi.Limits{MaxBodyBytes: int64(maxBody), MaxUnpackedBytes: int64(maxUnpacked), MaxEntries: *maxEntries,
 			MaxPartBytes: int64(maxPart), MaxRows: *maxRows, MaxSheetBytes: int64(maxSheet), ReportsPerMinute: *perMinute},
-		Timeouts: httpapi.Timeouts{Header: *headerTimeout, Body: *bodyTimeout, Upload: *uploadTimeout, Stall: *stallTimeout},
-		KeepFor:  time.Duration(*keepDays) * 24 * time.Hour,
+		Timeouts:     httpapi.Timeouts{Header: *headerTimeout, Body: *bodyTimeout, Upload: *uploadTimeout, Stall: *stallTimeout},
+		KeepFor:      time.Duration(*keepDays) * 24 * time.Hour,
 		MaxRejectPct: duckdb.Percent(*maxReject), MinK: *minK, Version: Version, Now: e.now,
 	}
 	// The upload folder must exist before DuckDB is told it is the only one

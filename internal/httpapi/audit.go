@@ -23,7 +23,7 @@ type AuditEntry struct {
 	// recorded before it starts, so that a crash cannot hide a change.
 	Outcome string `json:"outcome"`
 	Status  int    `json:"status"`
-	Remote    string    `json:"remote,omitempty"` // the client's IP address
+	Remote  string `json:"remote,omitempty"` // the client's IP address
 	// Safe details.
 	Reason     string   `json:"reason,omitempty"` // a fixed word: no_token, unknown_token, role, too_large, bad_request ...
 	ReportID   string   `json:"report_id,omitempty"`

@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"errors"
-	"mime"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
