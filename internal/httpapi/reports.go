@@ -337,6 +337,11 @@ func (s *Server) handleCreateReport(w http.ResponseWriter, r *http.Request, st *
 		return
 	}
 	req, probs := decodeReportRequest(body)
+	if len(probs) == 1 && probs[0].Field == "" { // not one JSON object
+		st.entry.Reason = "bad_request"
+		writeProblems(w, probs)
+		return
+	}
 	aud, audOK := report.ParseAudience(req.Audience)
 	if audOK {
 		st.entry.Audience = string(aud)
