@@ -180,3 +180,24 @@ func BrokenParquet() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// Zeros is a zip of one entry, returnees.csv, of size zero bytes (2 GiB
+// zip to about 2.6 MB).
+func Zeros(size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zipWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "returnees.csv", Method: zip.Deflate})
+	if err != nil {
+		return nil, err
+	}
+	zeros := make([]byte, 1<<20)
+	for n := int64(0); n < size; n += int64(len(zeros)) {
+		if _, err := w.Write(zeros[:min(int64(len(zeros)), size-n)]); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
