@@ -177,7 +177,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	// Memory: DuckDB's limit (on each handle; the service holds at most one
 	// at a time) and Go's own soft limit share --max-memory, leaving a
 	// fifth for what neither counts (DuckDB's code and caches, stacks).
-	debug.SetMemoryLimit(int64(maxMemory) * 2 / 5)
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(int64(maxMemory) * 2 / 5))
 	store := &duckdb.Access{Path: dbPath, Options: duckdb.Options{
 		MemoryLimit: fmt.Sprintf("%dMB", int64(maxMemory)*2/5/1e6), Lockdown: true, AllowedDirs: []string{uploadDir},
 		TempDirectory: filepath.Join(uploadDir, "duckdb.tmp"),

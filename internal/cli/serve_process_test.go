@@ -269,6 +269,15 @@ func TestServeBesideCommandLine(t *testing.T) {
 		t.Fatal("the big upload never started loading")
 	}
 	time.Sleep(300 * time.Millisecond) // the load takes seconds; it holds the store now
+	// A load of the command line waits as well.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		code, _, errOut := runBin(t, bin, "load", "--db", db, filepath.Join("..", "..", "testdata", "sample", "export-TM"))
+		if code != 0 || strings.Count(errOut, "rrstat load: waiting for the store") != 1 {
+			t.Errorf("load during the service's load: %d %s", code, errOut)
+		}
+	}()
 	code, out, errOut = runBin(t, bin, "snapshots", "--db", db)
 	select {
 	case <-loaded:
@@ -278,6 +287,10 @@ func TestServeBesideCommandLine(t *testing.T) {
 	wantWait := fmt.Sprintf("rrstat snapshots: waiting for the store %s, in use by rrstat (PID %d)", db, srv.cmd.Process.Pid)
 	if code != 0 || !strings.Contains(out, "KZ") || strings.Count(errOut, "waiting") != 1 || !strings.Contains(errOut, wantWait) {
 		t.Errorf("snapshots during a load: %d\nstdout %s\nstderr %s\nwant %q", code, out, errOut, wantWait)
+	}
+	wg.Wait()
+	if code, out, _ := runBin(t, bin, "snapshots", "--db", db); code != 0 || !strings.Contains(out, "TM") {
+		t.Errorf("after both loads: %d %s", code, out)
 	}
 }
 

@@ -362,6 +362,7 @@ func TestPageInChromium(t *testing.T) {
 
 	// Upload the sample.
 	p.setFile("upload-file", zipPath)
+	p.waitFor("the upload button", `!document.getElementById('upload-submit').disabled`)
 	p.click("upload-submit")
 	p.waitFor("the load", `document.getElementById('upload-status') && document.getElementById('upload-status').dataset.status === 'loaded'`)
 	p.waitFor("the snapshot row", `[...document.querySelectorAll('#snapshots tbody td')].some(td => td.textContent === 'UZ')`)
@@ -425,6 +426,7 @@ func TestPageInChromium(t *testing.T) {
 	evilPath := filepath.Join(tmp, "evil.zip")
 	os.WriteFile(evilPath, evil, 0o600)
 	p.setFile("upload-file", evilPath)
+	p.waitFor("the upload button", `!document.getElementById('upload-submit').disabled`)
 	p.click("upload-submit")
 	p.waitFor("the second load", `document.getElementById('upload-status') && document.getElementById('upload-status').dataset.status === 'loaded'`)
 	if n := p.eval(`document.querySelectorAll('#upload-result img').length`); n != float64(0) {
@@ -445,6 +447,7 @@ func TestPageInChromium(t *testing.T) {
 	cpPath := filepath.Join(tmp, "cp1251.zip")
 	os.WriteFile(cpPath, cp1251, 0o600)
 	p.setFile("upload-file", cpPath)
+	p.waitFor("the upload button", `!document.getElementById('upload-submit').disabled`)
 	p.click("upload-submit")
 	p.waitFor("the refusal", `document.getElementById('upload-status') && document.getElementById('upload-status').dataset.status === 'failed'`)
 	if txt, _ := p.eval(`document.getElementById('upload-result').textContent`).(string); !strings.Contains(txt, `choose Windows-1251 (or UTF-16) in "Encoding"`) || strings.Contains(txt, "--encoding") {
@@ -461,6 +464,7 @@ func TestPageInChromium(t *testing.T) {
 	badPath := filepath.Join(tmp, "bad.zip")
 	os.WriteFile(badPath, bad, 0o600)
 	p.setFile("upload-file", badPath)
+	p.waitFor("the upload button", `!document.getElementById('upload-submit').disabled`)
 	p.click("upload-submit")
 	p.waitFor("the failed load", `document.getElementById('upload-status') && document.getElementById('upload-status').dataset.status === 'failed' && document.getElementById('rejects')`)
 	total := 0

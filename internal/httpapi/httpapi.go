@@ -351,6 +351,7 @@ type reqState struct {
 	raw   http.ResponseWriter // the server's writer (for http.MaxBytesReader)
 	rc    *http.ResponseController
 	body  *bodyTimer // nil for a request without a body
+	h1    bool       // HTTP/1.x: a connection carries one request at a time
 	id    Identity
 	entry AuditEntry
 	// audit is set by handlers whose requests are always audited (changes
@@ -493,7 +494,7 @@ func setSecurityHeaders(h http.Header) {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	setSecurityHeaders(w.Header())
-	st := &reqState{raw: w, rc: http.NewResponseController(w)}
+	st := &reqState{raw: w, rc: http.NewResponseController(w), h1: r.ProtoMajor == 1}
 	st.entry.Remote = remoteIP(r)
 	// A copy: the server looks at its own request's body after the
 	// handler (whether it was read, closed early ...).
@@ -726,7 +727,9 @@ type statusWriter struct {
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
-		if w.st.body != nil && !w.st.body.done() {
+		if w.st.h1 && w.st.body != nil && !w.st.body.done() {
+			// (HTTP/2 streams need no such thing, and there the header
+			// would end every stream of the connection.)
 			w.Header().Set("Connection", "close")
 		}
 		w.st.rc.SetWriteDeadline(time.Now().Add(w.s.cfg.Timeouts.Write))
