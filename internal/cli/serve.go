@@ -225,7 +225,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	if err := store.Write(ctx, func(*duckdb.Store) error { return nil }); err != nil {
 		return failf(e, "serve", "%v", err)
 	}
-	store.Wait = nil
+	// Later waits (a load beside a report of the command line) are logged.
+	store.Wait = func(holder string) { log.Info("waiting for the store", "held_by", holder) }
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

@@ -338,6 +338,11 @@ func TestServeKilled(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	srv.kill()
+	if st, err := os.Stat(db + ".wal"); err == nil && st.Mode().Perm() != 0o600 {
+		t.Errorf("the WAL of the killed load: mode %v, want 0600", st.Mode().Perm())
+	} else if err == nil {
+		t.Log("the killed load left a WAL, mode 0600")
+	}
 	uploads := db + ".uploads"
 	if entries, _ := os.ReadDir(uploads); len(entries) < 2 {
 		t.Logf("the killed load left %d entries in the working folder", len(entries))

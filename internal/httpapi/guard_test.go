@@ -142,3 +142,19 @@ func TestReportQuota(t *testing.T) {
 		t.Error("the refused report is not in the audit log")
 	}
 }
+
+// TestServerErrorsCounted floods the server's own error log.
+func TestServerErrorsCounted(t *testing.T) {
+	var buf lockedBuffer
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	e := &serverErrors{log: slogTo(&buf), now: func() time.Time { return now }, burst: 3, every: time.Minute}
+	for i := 0; i < 100; i++ {
+		e.Write([]byte("http: TLS handshake error from 192.0.2.1:4242: EOF\n"))
+	}
+	now = now.Add(time.Minute)
+	e.Write([]byte("http: TLS handshake error from 192.0.2.1:4242: EOF\n"))
+	out := buf.String()
+	if n := strings.Count(out, `msg="connection error"`); n != 4 || !strings.Contains(out, "count=97") {
+		t.Errorf("%d lines, want 4 and a count of 97:\n%s", n, out)
+	}
+}

@@ -306,3 +306,6 @@ func (s *testService) checkSafeError(what string, r response) {
 		}
 	}
 }
+
+// slogTo is a text logger writing to w.
+func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -251,8 +252,39 @@ func (s *Server) HTTPServer() *http.Server {
 		ReadTimeout:       t.Header + t.Body,
 		IdleTimeout:       t.Idle,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn),
+		ErrorLog:          log.New(&serverErrors{log: s.cfg.Log, now: s.cfg.Now, burst: s.guard.LogBurst, every: s.guard.LogEvery}, "", 0),
 	}
+}
+
+// serverErrors takes the http.Server's own messages (TLS handshakes that
+// fail, connections that break) into the service log: a burst of them per
+// LogEvery line by line, the rest counted, so that a flood of bad
+// connections does not flood the log.
+type serverErrors struct {
+	log   *slog.Logger
+	now   func() time.Time
+	burst int
+	every time.Duration
+	mu    sync.Mutex
+	start time.Time
+	n     int
+}
+
+func (e *serverErrors) Write(p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	if now.Sub(e.start) >= e.every {
+		if e.n > e.burst {
+			e.log.Warn("more connection errors, counted", "count", e.n-e.burst, "since", e.start.UTC().Format(time.RFC3339))
+		}
+		e.start, e.n = now, 0
+	}
+	e.n++
+	if e.n <= e.burst {
+		e.log.Warn("connection error", "msg", strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
 }
 
 // Close stops the background work (removal of old reports, flood
