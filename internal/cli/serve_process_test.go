@@ -192,20 +192,38 @@ func auditHas(t *testing.T, path string, timeout time.Duration, parts ...string)
 	return false
 }
 
+var bigCache struct {
+	once sync.Once
+	zip  []byte
+	err  error
+}
+
 // bigExport is a zip of a synthetic export of 100,000 persons of KZ, whose
-// load takes seconds.
+// load takes seconds; made once per test run.
 func bigExport(t *testing.T) []byte {
 	t.Helper()
-	dir := t.TempDir()
+	bigCache.once.Do(func() { bigCache.zip, bigCache.err = makeBigExport() })
+	if bigCache.err != nil {
+		t.Fatal(bigCache.err)
+	}
+	return bigCache.zip
+}
+
+func makeBigExport() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "rrstat-big-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
 	if _, err := synth.Generate(dir, synth.Options{Seed: 3, Persons: 100000, Countries: []string{"KZ"}}); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	src := filepath.Join(dir, "export-KZ")
 	entries, err := os.ReadDir(src)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".csv") {
@@ -213,13 +231,15 @@ func bigExport(t *testing.T) []byte {
 		}
 		b, err := os.ReadFile(filepath.Join(src, e.Name()))
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		w, _ := zw.Create(e.Name())
 		w.Write(b)
 	}
-	zw.Close()
-	return buf.Bytes()
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // TestServeBesideCommandLine runs the service and the command line's read
@@ -230,7 +250,7 @@ func TestServeBesideCommandLine(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "store.duckdb")
 	analyst := newToken(t, bin, db, "analyst", "a")
-	big := bigExport(t)
+	bigZip := bigExport(t)
 	srv := startServe(t, bin, db)
 	if code, body := srv.do(nil, "POST", "/api/exports?name=UZ.zip", analyst, serveZipSample(t, "UZ")); code != 200 {
 		t.Fatalf("upload: %d %s", code, body)
@@ -259,13 +279,13 @@ func TestServeBesideCommandLine(t *testing.T) {
 	// While the service loads, the command line waits for it.
 	loaded := make(chan int, 1)
 	go func() {
-		code, body := srv.do(nil, "POST", "/api/exports?name=KZ.zip", analyst, big)
+		code, body := srv.do(nil, "POST", "/api/exports?name=KZ.zip", analyst, bigZip)
 		if code != 200 {
 			t.Errorf("big upload: %d %.300s", code, body)
 		}
 		loaded <- code
 	}()
-	if !auditHas(t, db+".audit.jsonl", time.Minute, `"action":"upload_export"`, `"outcome":"started"`, `"bytes":`+strconv.Itoa(len(big))) {
+	if !auditHas(t, db+".audit.jsonl", time.Minute, `"action":"upload_export"`, `"outcome":"started"`, `"bytes":`+strconv.Itoa(len(bigZip))) {
 		t.Fatal("the big upload never started loading")
 	}
 	time.Sleep(300 * time.Millisecond) // the load takes seconds; it holds the store now
@@ -325,15 +345,15 @@ func TestServeKilled(t *testing.T) {
 	os.WriteFile(filepath.Join(reports, ".aaaaaaaaaaaaaaaaaaaaaaaa.partial-42", "report.xlsx"), []byte("half"), 0o600)
 
 	srv = startServe(t, bin, db)
-	big := bigExport(t)
+	bigZip := bigExport(t)
 	go func() {
-		req, _ := http.NewRequest("POST", srv.base+"/api/exports", bytes.NewReader(big))
+		req, _ := http.NewRequest("POST", srv.base+"/api/exports", bytes.NewReader(bigZip))
 		req.Header.Set("Authorization", "Bearer "+analyst)
 		if res, err := http.DefaultClient.Do(req); err == nil {
 			res.Body.Close()
 		}
 	}()
-	if !auditHas(t, audit, time.Minute, `"action":"upload_export"`, `"outcome":"started"`, `"bytes":`+strconv.Itoa(len(big))) {
+	if !auditHas(t, audit, time.Minute, `"action":"upload_export"`, `"outcome":"started"`, `"bytes":`+strconv.Itoa(len(bigZip))) {
 		t.Fatal("the big upload never started loading")
 	}
 	time.Sleep(500 * time.Millisecond)
