@@ -82,6 +82,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 	fs.Var(&maxMemory, "max-memory", "the memory the service aims to stay under, DuckDB's memory limit included (`SIZE`)")
 	maxEntries := fs.Int("max-entries", def.MaxEntries, "the most entries an uploaded zip or xlsx may hold")
 	maxRows := fs.Int64("max-rows", def.MaxRows, "the most data rows an upload may hold, all tables together")
+	maxRejects := fs.Int64("max-rejects", def.MaxRejects, "the most rejected rows of an upload the service lists; an upload with more fails with a sample")
 	perMinute := fs.Int("reports-per-minute", def.ReportsPerMinute, "the most reports one token may make in a minute")
 	maxReject := fs.Float64("max-reject", 5, "the most rows of a table, in per cent, that a load may reject")
 	minK := fs.Int("min-k", httpapi.DefaultMinK, "the least disclosure threshold k of a donor report")
@@ -104,6 +105,8 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		return usageError(e, "serve", "--max-entries must be at least 1")
 	case *maxRows < 1:
 		return usageError(e, "serve", "--max-rows must be at least 1")
+	case *maxRejects < 1:
+		return usageError(e, "serve", "--max-rejects must be at least 1")
 	case *perMinute < 1:
 		return usageError(e, "serve", "--reports-per-minute must be at least 1")
 	case *maxReject < 0 || *maxReject > 100:
@@ -186,7 +189,7 @@ func runServe(ctx context.Context, e *env, args []string) int {
 		Store: store, Catalogue: cat, Layout: l, Tokens: tok, Audit: audit, Log: log,
 		UploadDir: uploadDir, ReportsDir: orDefault(*reportsDir, ".reports"),
 		Limits: httpapi.Limits{MaxBodyBytes: int64(maxBody), MaxUnpackedBytes: int64(maxUnpacked), MaxEntries: *maxEntries,
-			MaxPartBytes: int64(maxPart), MaxRows: *maxRows, MaxSheetBytes: int64(maxSheet), ReportsPerMinute: *perMinute},
+			MaxPartBytes: int64(maxPart), MaxRows: *maxRows, MaxSheetBytes: int64(maxSheet), MaxRejects: *maxRejects, ReportsPerMinute: *perMinute},
 		Timeouts:     httpapi.Timeouts{Header: *headerTimeout, Body: *bodyTimeout, Upload: *uploadTimeout, Stall: *stallTimeout},
 		KeepFor:      time.Duration(*keepDays) * 24 * time.Hour,
 		MaxRejectPct: duckdb.Percent(*maxReject), MinK: *minK, Version: Version, Now: e.now,

@@ -414,6 +414,7 @@ func TestServeMemoryUnderBombs(t *testing.T) {
 		{"workbook of 12,000,000 shared strings (200 MB)", func() ([]byte, error) { return hostile.SharedStrings(12_000_000) }},
 		{"workbook of 10,000,000 nested elements", func() ([]byte, error) { return hostile.Nested(10_000_000) }},
 		{"Parquet of 5,000,001 rows", func() ([]byte, error) { return hostile.ParquetRows(5_000_001) }},
+		{"CSV of 5,000,000 rows, every one rejected", func() ([]byte, error) { return hostile.BadRows(5_000_000) }},
 	}
 	for _, b := range bombs {
 		body, err := b.make()
@@ -421,7 +422,11 @@ func TestServeMemoryUnderBombs(t *testing.T) {
 			t.Fatal(err)
 		}
 		code, answer := srv.do(nil, "POST", "/api/exports", analyst, body)
-		if code != http.StatusRequestEntityTooLarge {
+		if strings.Contains(b.name, "rejected") {
+			if code != http.StatusUnprocessableEntity || !bytes.Contains(answer, []byte("more than 250000 rows of the export are rejected")) || len(answer) > 64<<20 {
+				t.Errorf("%s: %d, %d bytes: %.300s", b.name, code, len(answer), answer)
+			}
+		} else if code != http.StatusRequestEntityTooLarge {
 			t.Errorf("%s: %d %.300s", b.name, code, answer)
 		}
 		t.Logf("%s (%d KB): %d, peak RSS so far %d MB", b.name, len(body)>>10, code, srv.peakRSS()>>20)

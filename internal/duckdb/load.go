@@ -38,6 +38,11 @@ type LoadOptions struct {
 	// MaxRows, when set, refuses an export of more data rows (all tables)
 	// with an error wrapping source.ErrTooLarge, before any row is read.
 	MaxRows int64
+	// MaxRejects, when set, bounds the rejected and merged rows a load
+	// holds for its summary: a load that finds more fails (ErrLoadFailed)
+	// as soon as a query counts them, before they are read; its summary
+	// then lists those found so far and a sample, and no counts.
+	MaxRejects int64
 }
 
 // DefaultMaxRejectPct is --max-reject's default (data-contract.md).
@@ -160,6 +165,7 @@ type loader struct {
 	// and merges.
 	keyRejects []keyReject
 	created    bool // the snapshot's tables exist
+	stopped    bool // more rejects than opt.MaxRejects: the load stopped
 }
 
 type badRow struct {
@@ -247,6 +253,10 @@ func (l *loader) run(ctx context.Context) (err error) {
 	steps := []func(context.Context) error{l.malformed, l.personKeys, l.personChecks, l.childKeys, l.collect, l.judge}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
+			if l.stopped {
+				l.collect(ctx)
+				l.sum.Tables = export.Tables{}
+			}
 			return err
 		}
 	}
@@ -538,7 +548,16 @@ func (l *loader) malformed(ctx context.Context) error {
 		if t == nil {
 			continue
 		}
-		rows, err := l.conn.QueryContext(ctx, fmt.Sprintf("SELECT rowid + 1, _reject, _value FROM %s WHERE _reject IS NOT NULL", l.table(tn)))
+		q := fmt.Sprintf("SELECT rowid + 1 AS ord, _reject, _value FROM %s WHERE _reject IS NOT NULL", l.table(tn))
+		var extra int64
+		if t.Format == source.CSV {
+			extra = int64(len(t.Scan.Malformed))
+		}
+		stop := l.overCap(ctx, tn, q, extra)
+		if stop != nil {
+			q = sampleOf(q)
+		}
+		rows, err := l.conn.QueryContext(ctx, q)
 		if err != nil {
 			return err
 		}
@@ -555,6 +574,9 @@ func (l *loader) malformed(ctx context.Context) error {
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		if stop != nil {
+			return stop
 		}
 		if t.Format == source.CSV {
 			for _, m := range t.Scan.Malformed {
@@ -652,6 +674,10 @@ d AS (SELECT h FROM v GROUP BY h HAVING count(*) > 1)
 SELECT ord, first, CAST(%s AS VARCHAR) FROM (
     SELECT ord, %s, min(ord) OVER (PARTITION BY %s) AS first FROM v SEMI JOIN d USING (h)
 ) WHERE ord <> first ORDER BY ord`, k, k, l.valid(tn), strings.Join(notNull, " AND "), column, column, k)
+	stop := l.overCap(ctx, tn, q, 0)
+	if stop != nil {
+		q = sampleOf(q)
+	}
 	rows, err := l.conn.QueryContext(ctx, q)
 	if err != nil {
 		return err
@@ -665,7 +691,10 @@ SELECT ord, first, CAST(%s AS VARCHAR) FROM (
 		l.keyRejects = append(l.keyRejects, k)
 		l.note(tn, k.ord, 1<<14, k.value) // a key reject: after every row rule
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return stop
 }
 
 // personChecks applies the rules of the child tables that need the
@@ -696,6 +725,10 @@ func (l *loader) personChecks(ctx context.Context) error {
     WHERE c.person_id IS NOT NULL AND (p.pk IS NULL OR NOT p.ok OR c.%s < p.return_date)
 ) WHERE code IS NOT NULL`, codeOf(checks, export.ReasonBeforeReturn), dateCol, dateCol, strings.Join(cases, " "), l.table(tn), dateCol)
 		start := time.Now()
+		stop := l.overCap(ctx, tn, q, 0)
+		if stop != nil {
+			q = sampleOf(q)
+		}
 		rows, err := l.conn.QueryContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("check persons of %s: %w", tn, err)
@@ -714,6 +747,9 @@ func (l *loader) personChecks(ctx context.Context) error {
 		trace(start, "person checks "+tn)
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		if stop != nil {
+			return stop
 		}
 	}
 	return l.badTable(ctx)
@@ -753,6 +789,10 @@ SELECT ord, first, person_id, need_type FROM (
            first_value(ord) OVER (PARTITION BY pk, need_type ORDER BY identified_date, ord) AS first
     FROM v SEMI JOIN d USING (pk, need_type)
 ) WHERE ord <> first ORDER BY ord`, l.valid(export.Needs))
+	stop := l.overCap(ctx, export.Needs, q, 0)
+	if stop != nil {
+		q = sampleOf(q)
+	}
 	rows, err := l.conn.QueryContext(ctx, q)
 	if err != nil {
 		return err
@@ -768,7 +808,10 @@ SELECT ord, first, person_id, need_type FROM (
 		k.reason = fmt.Sprintf("need %s of %s repeated: merged, the earliest identified_date is kept", nt, pid)
 		l.keyRejects = append(l.keyRejects, k)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return stop
 }
 
 // collect turns the rejected record numbers into the summary's rejects and

@@ -62,3 +62,40 @@ func readFailure(err error) string {
 	msg = reQuoted.ReplaceAllString(msg, "the file")
 	return strings.TrimSpace(msg)
 }
+
+// sampleSize is how many rows of the query that broke MaxRejects are
+// listed, for their reasons.
+const sampleSize = 1000
+
+// sampleOf limits a query of rows (ord first) to its first sampleSize.
+func sampleOf(q string) string {
+	return fmt.Sprintf("SELECT * FROM (%s) AS q ORDER BY 1 LIMIT %d", q, sampleSize)
+}
+
+// overCap counts the rows query q would add to the rejected and merged
+// rows of table tn that the load holds (extra more besides), and when
+// they pass opt.MaxRejects, marks the load stopped and returns its error.
+// q's first column is the record number, ord.
+func (l *loader) overCap(ctx context.Context, tn, q string, extra int64) error {
+	if l.opt.MaxRejects <= 0 {
+		return nil
+	}
+	cq := "SELECT count(*) FROM (" + q + ") AS q"
+	if l.badCreated {
+		cq += fmt.Sprintf(" WHERE q.ord NOT IN (SELECT ord FROM rr_bad WHERE tbl = '%s')", tn)
+	}
+	var n int64
+	if err := l.conn.QueryRowContext(ctx, cq).Scan(&n); err != nil {
+		return err
+	}
+	held := int64(len(l.keyRejects))
+	for _, b := range l.bad {
+		held += int64(len(b))
+	}
+	if held+n+extra <= l.opt.MaxRejects {
+		return nil
+	}
+	l.stopped = true
+	return fmt.Errorf("%w: %s: more than %d rows of the export are rejected or merged (%d found so far), more than a load may list; nothing was loaded. The first of them are listed: fix what they show and load the export again",
+		ErrLoadFailed, l.ex.Tables[tn].File, l.opt.MaxRejects, held+n+extra)
+}

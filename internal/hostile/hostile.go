@@ -6,6 +6,7 @@ package hostile
 
 import (
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"context"
@@ -195,6 +196,29 @@ func Zeros(size int64) ([]byte, error) {
 		if _, err := w.Write(zeros[:min(int64(len(zeros)), size-n)]); err != nil {
 			return nil, err
 		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// BadRows is a zip of a returnees.csv of rows persons whose sex is not a
+// code, so that every row is rejected (5,000,000 zip to about 20 MB).
+func BadRows(rows int) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zipWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "returnees.csv", Method: zip.Deflate})
+	if err != nil {
+		return nil, err
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	bw.WriteString("person_id,country,sex,birth_year,return_date,return_from,case_status\n")
+	for i := 0; i < rows; i++ {
+		fmt.Fprintf(bw, "UZ-%d,UZ,X,2015,2020-01-01,SY,open\n", i)
+	}
+	if err := bw.Flush(); err != nil {
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err

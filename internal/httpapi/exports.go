@@ -154,7 +154,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 	var sum *export.Summary
 	err = s.cfg.Store.Write(r.Context(), func(db *duckdb.Store) error {
 		var err error
-		sum, err = db.Load(r.Context(), ex, duckdb.LoadOptions{MaxRejectPct: s.cfg.MaxRejectPct, Now: s.cfg.Now(), MaxRows: lim.MaxRows})
+		sum, err = db.Load(r.Context(), ex, duckdb.LoadOptions{MaxRejectPct: s.cfg.MaxRejectPct, Now: s.cfg.Now(), MaxRows: lim.MaxRows, MaxRejects: lim.MaxRejects})
 		return err
 	})
 	if sum == nil { // the store could not be opened

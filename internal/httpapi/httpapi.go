@@ -42,6 +42,10 @@ type Limits struct {
 	// MaxSheetBytes bounds what the cells of an uploaded workbook may take
 	// in memory once read (see source.Limits).
 	MaxSheetBytes int64
+	// MaxRejects bounds the rejected (and merged) rows of an upload the
+	// service holds and lists; an upload with more fails (422) as soon as
+	// they are counted, listing a sample.
+	MaxRejects int64
 	// ReportsPerMinute is how many reports one token may make in any
 	// minute (429 with Retry-After beyond).
 	ReportsPerMinute int
@@ -49,9 +53,11 @@ type Limits struct {
 
 // DefaultLimits are the limits of http.md: a body of 100 MiB that unpacks
 // to at most 1 GiB and 10,000 entries, 256 MiB a part, 5,000,000 rows;
-// the cells of a workbook may take 256 MiB in memory; 20 reports a minute.
+// the cells of a workbook may take 256 MiB in memory; 250,000 rejected rows
+// are listed (5 % of 5,000,000, the most a load that succeeds can have at
+// the default --max-reject); 20 reports a minute.
 var DefaultLimits = Limits{MaxBodyBytes: 100 << 20, MaxUnpackedBytes: 1 << 30, MaxEntries: 10000,
-	MaxPartBytes: 256 << 20, MaxRows: 5_000_000, MaxSheetBytes: 256 << 20, ReportsPerMinute: 20}
+	MaxPartBytes: 256 << 20, MaxRows: 5_000_000, MaxSheetBytes: 256 << 20, MaxRejects: 250_000, ReportsPerMinute: 20}
 
 // withDefaults fills the limits left zero.
 func (l Limits) withDefaults() Limits {
@@ -73,6 +79,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxSheetBytes != 0 {
 		d.MaxSheetBytes = l.MaxSheetBytes
+	}
+	if l.MaxRejects != 0 {
+		d.MaxRejects = l.MaxRejects
 	}
 	if l.ReportsPerMinute != 0 {
 		d.ReportsPerMinute = l.ReportsPerMinute
@@ -189,7 +198,7 @@ func New(cfg Config) (*Server, error) {
 	cfg.Limits = cfg.Limits.withDefaults()
 	cfg.Timeouts = cfg.Timeouts.withDefaults()
 	if cfg.Limits.MaxBodyBytes < 0 || cfg.Limits.MaxUnpackedBytes < 0 || cfg.Limits.MaxEntries < 0 ||
-		cfg.Limits.MaxPartBytes < 0 || cfg.Limits.MaxRows < 0 || cfg.Limits.MaxSheetBytes < 0 || cfg.Limits.ReportsPerMinute < 0 {
+		cfg.Limits.MaxPartBytes < 0 || cfg.Limits.MaxRows < 0 || cfg.Limits.MaxSheetBytes < 0 || cfg.Limits.MaxRejects < 0 || cfg.Limits.ReportsPerMinute < 0 {
 		return nil, errors.New("httpapi: every limit must be positive")
 	}
 	if cfg.MinK == 0 {
