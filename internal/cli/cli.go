@@ -14,6 +14,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"rrstat/internal/duckdb"
 )
 
 // Exit statuses of cli.md.
@@ -183,6 +185,15 @@ func (e *env) dbPath(flagValue string) string {
 		return v
 	}
 	return "rrstat.duckdb"
+}
+
+// storeAccess returns the access to the store at path for command cmd:
+// while another process writes the store (a load, the service), the
+// command waits for it and says so once on stderr.
+func (e *env) storeAccess(cmd, path string) *duckdb.Access {
+	return &duckdb.Access{Path: path, Wait: func(holder string) {
+		fmt.Fprintf(e.stderr, "rrstat %s: waiting for the store %s, in use by %s\n", cmd, path, holder)
+	}}
 }
 
 // writeJSON prints v as indented JSON on stdout.

@@ -66,15 +66,20 @@ func loadOrValidate(ctx context.Context, e *env, args []string, dry bool) int {
 	if f.maxReject < 0 || f.maxReject > 100 {
 		return usageError(e, name, "--max-reject must be from 0 to 100")
 	}
-	dbPath := ":memory:"
-	if !dry {
-		dbPath = e.dbPath(f.db)
+	// A load opens the store for writing only while it writes, waiting for
+	// another process that holds it (the service, a report); validate
+	// loads into a store in memory.
+	var store storeWriter
+	if dry {
+		mem, err := duckdb.Open(ctx, "", duckdb.Options{})
+		if err != nil {
+			return failf(e, name, "%v", err)
+		}
+		defer mem.Close()
+		store = func(ctx context.Context, fn func(*duckdb.Store) error) error { return fn(mem) }
+	} else {
+		store = e.storeAccess(name, e.dbPath(f.db)).Write
 	}
-	store, err := duckdb.Open(ctx, storePath(dbPath), duckdb.Options{})
-	if err != nil {
-		return failf(e, name, "%v", err)
-	}
-	defer store.Close()
 	res := loadResult{Exports: []*export.Summary{}}
 	failed := false
 	for _, p := range paths {
@@ -98,16 +103,11 @@ func loadOrValidate(ctx context.Context, e *env, args []string, dry bool) int {
 	return ExitOK
 }
 
-// storePath maps the in-memory marker to DuckDB's empty path.
-func storePath(p string) string {
-	if p == ":memory:" {
-		return ""
-	}
-	return p
-}
+// storeWriter runs a function with the store open for writing.
+type storeWriter func(ctx context.Context, fn func(*duckdb.Store) error) error
 
 // loadOne opens and loads one export; every failure ends up in the summary.
-func loadOne(ctx context.Context, e *env, store *duckdb.Store, path string, f loadFlags, dry bool) *export.Summary {
+func loadOne(ctx context.Context, e *env, store storeWriter, path string, f loadFlags, dry bool) *export.Summary {
 	start := time.Now()
 	ex, err := source.Open(path, source.Options{Encoding: f.encoding, DropColumns: f.drop})
 	if e.getenv("RRSTAT_TRACE") != "" {
@@ -119,8 +119,17 @@ func loadOne(ctx context.Context, e *env, store *duckdb.Store, path string, f lo
 	}
 	defer ex.Close()
 	prog := newProgress(e)
-	sum, err := store.Load(ctx, ex, duckdb.LoadOptions{MaxRejectPct: duckdb.Percent(f.maxReject), DryRun: dry, Now: e.now(), Progress: prog.update})
+	var sum *export.Summary
+	err = store(ctx, func(s *duckdb.Store) error {
+		var err error
+		sum, err = s.Load(ctx, ex, duckdb.LoadOptions{MaxRejectPct: duckdb.Percent(f.maxReject), DryRun: dry, Now: e.now(), Progress: prog.update})
+		return err
+	})
 	prog.finish()
+	if sum == nil { // the store could not be opened
+		return &export.Summary{Path: path, Status: export.StatusFailed, Error: plainError(err),
+			Rejects: []export.Reject{}, Warnings: []string{}}
+	}
 	if err != nil {
 		sum.Error = plainError(err)
 	}

@@ -178,16 +178,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	if dir == "" {
 		dir = filepath.Join("out", p.Label+"-"+string(audience))
 	}
-	// A donor report records its release in the store's ledger.
-	if _, err := os.Stat(e.dbPath(*db)); err != nil {
-		return failf(e, "report", "%v: %s does not exist; load an export first (rrstat load)", duckdb.ErrNoStore, e.dbPath(*db))
-	}
-	store, err := duckdb.Open(ctx, e.dbPath(*db), duckdb.Options{ReadOnly: audience != report.Donor})
-	if err != nil {
-		return failf(e, "report", "%v", err)
-	}
-	defer store.Close()
-	m, err := publish.Make(ctx, duckdb.Held{Store: store}, cat, publish.Request{
+	m, err := publish.Make(ctx, e.storeAccess("report", e.dbPath(*db)), cat, publish.Request{
 		Period: p, Window: *window, Targets: targets, Labels: lab, Audience: audience, K: *k, Params: params,
 		Selection: duckdb.Selection{SnapshotIDs: snaps, Countries: ccs},
 		Layout:    l, Out: dir, Version: Version, Now: e.now(),

@@ -20,12 +20,12 @@ func runSnapshots(ctx context.Context, e *env, args []string) int {
 	if len(pos) > 0 {
 		return usageError(e, "snapshots", "unexpected argument %q", pos[0])
 	}
-	store, err := duckdb.Open(ctx, e.dbPath(*db), duckdb.Options{ReadOnly: true})
-	if err != nil {
-		return failf(e, "snapshots", "%v", err)
-	}
-	defer store.Close()
-	snaps, err := store.Snapshots(ctx)
+	var snaps []report.Snapshot
+	err := e.storeAccess("snapshots", e.dbPath(*db)).Read(ctx, func(store *duckdb.Store) error {
+		var err error
+		snaps, err = store.Snapshots(ctx)
+		return err
+	})
 	if err != nil {
 		return failf(e, "snapshots", "%v", err)
 	}

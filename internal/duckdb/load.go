@@ -35,6 +35,14 @@ type LoadOptions struct {
 	// MaxMergeWarnings caps the merged-need warnings listed in the summary
 	// (all merges are counted and stored); 0 means 100.
 	MaxMergeWarnings int
+	// MaxRows, when set, refuses an export of more data rows (all tables)
+	// with an error wrapping source.ErrTooLarge, before any row is read.
+	MaxRows int64
+	// MaxRejects, when set, bounds the rejected and merged rows a load
+	// holds for its summary: a load that finds more fails (ErrLoadFailed)
+	// as soon as a query counts them, before they are read; its summary
+	// then lists those found so far and a sample, and no counts.
+	MaxRejects int64
 }
 
 // DefaultMaxRejectPct is --max-reject's default (data-contract.md).
@@ -157,6 +165,7 @@ type loader struct {
 	// and merges.
 	keyRejects []keyReject
 	created    bool // the snapshot's tables exist
+	stopped    bool // more rejects than opt.MaxRejects: the load stopped
 }
 
 type badRow struct {
@@ -218,6 +227,9 @@ func (l *loader) run(ctx context.Context) (err error) {
 			}
 		}
 	}
+	if err := l.checkRows(ctx); err != nil {
+		return err
+	}
 	if err := l.conn.QueryRowContext(ctx, "SELECT nextval('snapshot_seq')").Scan(&l.snap); err != nil {
 		return err
 	}
@@ -241,6 +253,10 @@ func (l *loader) run(ctx context.Context) (err error) {
 	steps := []func(context.Context) error{l.malformed, l.personKeys, l.personChecks, l.childKeys, l.collect, l.judge}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
+			if l.stopped {
+				l.collect(ctx)
+				l.sum.Tables = export.Tables{}
+			}
 			return err
 		}
 	}
@@ -306,7 +322,7 @@ func (l *loader) prepareSource(ctx context.Context, t *source.Table) error {
 	case source.Parquet:
 		rows, err := l.conn.QueryContext(ctx, fmt.Sprintf("DESCRIBE SELECT * FROM read_parquet(%s)", sqlString(t.Path)))
 		if err != nil {
-			return export.Refusef("%s: not a readable Parquet file: %v", t.File, firstLine(err.Error()))
+			return export.Refusef("%s: not a readable Parquet file: %s", t.File, readFailure(err))
 		}
 		var names, types []string
 		for rows.Next() {
@@ -486,7 +502,7 @@ func (l *loader) insert(ctx context.Context, t *source.Table) error {
 	_, err := l.conn.ExecContext(ctx, q, sql.Named("snap", l.snap), sql.Named("today", l.today))
 	trace(start, "read "+t.File)
 	if err != nil {
-		return fmt.Errorf("%s: cannot be read: %s", t.File, firstLine(err.Error()))
+		return fmt.Errorf("%s: cannot be read: %s", t.File, readFailure(err))
 	}
 	var n int64
 	if err := l.conn.QueryRowContext(ctx, "SELECT count(*) FROM "+l.table(t.Schema.Name)).Scan(&n); err != nil {
@@ -532,7 +548,16 @@ func (l *loader) malformed(ctx context.Context) error {
 		if t == nil {
 			continue
 		}
-		rows, err := l.conn.QueryContext(ctx, fmt.Sprintf("SELECT rowid + 1, _reject, _value FROM %s WHERE _reject IS NOT NULL", l.table(tn)))
+		q := fmt.Sprintf("SELECT rowid + 1 AS ord, _reject, _value FROM %s WHERE _reject IS NOT NULL", l.table(tn))
+		var extra int64
+		if t.Format == source.CSV {
+			extra = int64(len(t.Scan.Malformed))
+		}
+		stop := l.overCap(ctx, tn, q, extra)
+		if stop != nil {
+			q = sampleOf(q)
+		}
+		rows, err := l.conn.QueryContext(ctx, q)
 		if err != nil {
 			return err
 		}
@@ -549,6 +574,9 @@ func (l *loader) malformed(ctx context.Context) error {
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		if stop != nil {
+			return stop
 		}
 		if t.Format == source.CSV {
 			for _, m := range t.Scan.Malformed {
@@ -646,6 +674,10 @@ d AS (SELECT h FROM v GROUP BY h HAVING count(*) > 1)
 SELECT ord, first, CAST(%s AS VARCHAR) FROM (
     SELECT ord, %s, min(ord) OVER (PARTITION BY %s) AS first FROM v SEMI JOIN d USING (h)
 ) WHERE ord <> first ORDER BY ord`, k, k, l.valid(tn), strings.Join(notNull, " AND "), column, column, k)
+	stop := l.overCap(ctx, tn, q, 0)
+	if stop != nil {
+		q = sampleOf(q)
+	}
 	rows, err := l.conn.QueryContext(ctx, q)
 	if err != nil {
 		return err
@@ -659,7 +691,10 @@ SELECT ord, first, CAST(%s AS VARCHAR) FROM (
 		l.keyRejects = append(l.keyRejects, k)
 		l.note(tn, k.ord, 1<<14, k.value) // a key reject: after every row rule
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return stop
 }
 
 // personChecks applies the rules of the child tables that need the
@@ -690,6 +725,10 @@ func (l *loader) personChecks(ctx context.Context) error {
     WHERE c.person_id IS NOT NULL AND (p.pk IS NULL OR NOT p.ok OR c.%s < p.return_date)
 ) WHERE code IS NOT NULL`, codeOf(checks, export.ReasonBeforeReturn), dateCol, dateCol, strings.Join(cases, " "), l.table(tn), dateCol)
 		start := time.Now()
+		stop := l.overCap(ctx, tn, q, 0)
+		if stop != nil {
+			q = sampleOf(q)
+		}
 		rows, err := l.conn.QueryContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("check persons of %s: %w", tn, err)
@@ -708,6 +747,9 @@ func (l *loader) personChecks(ctx context.Context) error {
 		trace(start, "person checks "+tn)
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		if stop != nil {
+			return stop
 		}
 	}
 	return l.badTable(ctx)
@@ -747,6 +789,10 @@ SELECT ord, first, person_id, need_type FROM (
            first_value(ord) OVER (PARTITION BY pk, need_type ORDER BY identified_date, ord) AS first
     FROM v SEMI JOIN d USING (pk, need_type)
 ) WHERE ord <> first ORDER BY ord`, l.valid(export.Needs))
+	stop := l.overCap(ctx, export.Needs, q, 0)
+	if stop != nil {
+		q = sampleOf(q)
+	}
 	rows, err := l.conn.QueryContext(ctx, q)
 	if err != nil {
 		return err
@@ -762,7 +808,10 @@ SELECT ord, first, person_id, need_type FROM (
 		k.reason = fmt.Sprintf("need %s of %s repeated: merged, the earliest identified_date is kept", nt, pid)
 		l.keyRejects = append(l.keyRejects, k)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return stop
 }
 
 // collect turns the rejected record numbers into the summary's rejects and

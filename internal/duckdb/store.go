@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -54,6 +55,9 @@ type Options struct {
 	MemoryLimit string
 	// Threads caps DuckDB's threads; 0 leaves the default (one per core).
 	Threads int
+	// TempDirectory is where DuckDB spills what does not fit in
+	// MemoryLimit; empty leaves DuckDB's default (<store>.tmp).
+	TempDirectory string
 	// Lockdown turns off DuckDB's access to the file system, except for
 	// AllowedDirs, and locks the configuration once the store is set up
 	// (the HTTP service uses it: SQL can then read no file but the uploads
@@ -92,6 +96,9 @@ func Open(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	if opt.MemoryLimit != "" {
 		q.Set("memory_limit", opt.MemoryLimit)
+	}
+	if opt.TempDirectory != "" {
+		q.Set("temp_directory", opt.TempDirectory)
 	}
 	dsn := path + "?" + q.Encode()
 	// Connections are opened later too, when a pool grows: their set-up
@@ -168,7 +175,23 @@ func isLocked(ctx context.Context, execer driver.ExecerContext) (bool, error) {
 // Close closes the store.
 func (s *Store) Close() error { return s.DB.Close() }
 
+var reHolder = regexp.MustCompile(`held in (\S+) \(PID (\d+)\)`)
 var rePID = regexp.MustCompile(`PID (\d+)`)
+
+// InUseError is the error of an open that found the store held by another
+// process. It wraps ErrInUse.
+type InUseError struct {
+	Path string
+	// Holder names the other process: its program and PID ("rrstat (PID
+	// 4242)") when DuckDB tells them, else "another process".
+	Holder string
+}
+
+func (e *InUseError) Error() string {
+	return fmt.Sprintf("%v: the store %s is in use by %s, for example a load or the rrstat service; wait until it has finished, or stop it, and try again", ErrInUse, e.Path, e.Holder)
+}
+
+func (e *InUseError) Unwrap() error { return ErrInUse }
 
 // friendlyOpenError turns DuckDB's lock conflict into a message a
 // programme officer understands, and hides the driver's details otherwise.
@@ -176,10 +199,12 @@ func friendlyOpenError(path string, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") {
 		who := "another process"
-		if m := rePID.FindStringSubmatch(msg); m != nil {
+		if m := reHolder.FindStringSubmatch(msg); m != nil {
+			who = filepath.Base(m[1]) + " (PID " + m[2] + ")"
+		} else if m := rePID.FindStringSubmatch(msg); m != nil {
 			who = "another process (PID " + m[1] + ")"
 		}
-		return fmt.Errorf("%w: the store %s is in use by %s, for example a load or the rrstat service; wait until it has finished, or stop it, and try again", ErrInUse, path, who)
+		return &InUseError{Path: path, Holder: who}
 	}
 	if strings.Contains(msg, "not a valid DuckDB database file") {
 		return fmt.Errorf("open store %s: the file is not an rrstat store (not a DuckDB database file); give another --db", path)

@@ -18,9 +18,12 @@ type AuditEntry struct {
 	TokenName string    `json:"token_name"` // empty when no known token was given
 	Role      Role      `json:"role,omitempty"`
 	Action    string    `json:"action"`
-	Outcome   string    `json:"outcome"` // ok, denied (401/403), refused (other 4xx), error (5xx)
-	Status    int       `json:"status"`
-	Remote    string    `json:"remote,omitempty"` // the client's IP address
+	// Outcome is ok, denied (401/403), refused (other 4xx, 429 among them),
+	// error (5xx), or started: a request that changes something is
+	// recorded before it starts, so that a crash cannot hide a change.
+	Outcome string `json:"outcome"`
+	Status  int    `json:"status"`
+	Remote  string `json:"remote,omitempty"` // the client's IP address
 	// Safe details.
 	Reason     string   `json:"reason,omitempty"` // a fixed word: no_token, unknown_token, role, too_large, bad_request ...
 	ReportID   string   `json:"report_id,omitempty"`
@@ -33,14 +36,21 @@ type AuditEntry struct {
 	SnapshotID string   `json:"snapshot_id,omitempty"`
 	LoadStatus string   `json:"load_status,omitempty"`
 	Bytes      int64    `json:"bytes,omitempty"`
+	// Count is set on the summary of a flood: that many refused requests
+	// from Remote with Status since Since, not logged one by one.
+	Count int        `json:"count,omitempty"`
+	Since *time.Time `json:"since,omitempty"`
 }
 
-// Audit writes audit entries as JSON lines, one write per entry.
+// Audit writes audit entries as JSON lines, one write per entry, each
+// synced to disk before Write returns.
 type Audit struct {
 	mu sync.Mutex
 	w  io.Writer
 	c  io.Closer
 }
+
+type syncer interface{ Sync() error }
 
 // OpenAudit opens (appending, creating with mode 0600) the audit log at path.
 func OpenAudit(path string) (*Audit, error) {
@@ -63,8 +73,13 @@ func (a *Audit) Write(e AuditEntry) error {
 	b = append(b, '\n')
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	_, err = a.w.Write(b)
-	return err
+	if _, err = a.w.Write(b); err != nil {
+		return err
+	}
+	if f, ok := a.w.(syncer); ok {
+		return f.Sync()
+	}
+	return nil
 }
 
 // Close closes the log file.

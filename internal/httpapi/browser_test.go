@@ -8,6 +8,7 @@ package httpapi
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -361,6 +362,7 @@ func TestPageInChromium(t *testing.T) {
 
 	// Upload the sample.
 	p.setFile("upload-file", zipPath)
+	p.waitFor("the upload button", `!document.getElementById('upload-submit').disabled`)
 	p.click("upload-submit")
 	p.waitFor("the load", `document.getElementById('upload-status') && document.getElementById('upload-status').dataset.status === 'loaded'`)
 	p.waitFor("the snapshot row", `[...document.querySelectorAll('#snapshots tbody td')].some(td => td.textContent === 'UZ')`)
@@ -424,6 +426,7 @@ func TestPageInChromium(t *testing.T) {
 	evilPath := filepath.Join(tmp, "evil.zip")
 	os.WriteFile(evilPath, evil, 0o600)
 	p.setFile("upload-file", evilPath)
+	p.waitFor("the upload button", `!document.getElementById('upload-submit').disabled`)
 	p.click("upload-submit")
 	p.waitFor("the second load", `document.getElementById('upload-status') && document.getElementById('upload-status').dataset.status === 'loaded'`)
 	if n := p.eval(`document.querySelectorAll('#upload-result img').length`); n != float64(0) {
@@ -436,6 +439,69 @@ func TestPageInChromium(t *testing.T) {
 		t.Errorf("title %v: page script ran from data", title)
 	}
 
+	// An export in Windows-1251 uploaded as UTF-8 fails with its reason in
+	// the page's words, and no table of counts.
+	cp1251 := zipWith(t, sampleDir("UZ"), "returnees.csv", func(b []byte) []byte {
+		return bytes.Replace(b, []byte("Andijan"), []byte("\xc0\xed\xe4\xe8\xe6\xe0\xed"), 1) // Андижан
+	})
+	cpPath := filepath.Join(tmp, "cp1251.zip")
+	os.WriteFile(cpPath, cp1251, 0o600)
+	p.setFile("upload-file", cpPath)
+	p.waitFor("the upload button", `!document.getElementById('upload-submit').disabled`)
+	p.click("upload-submit")
+	p.waitFor("the refusal", `document.getElementById('upload-status') && document.getElementById('upload-status').dataset.status === 'failed'`)
+	if txt, _ := p.eval(`document.getElementById('upload-result').textContent`).(string); !strings.Contains(txt, `choose Windows-1251 (or UTF-16) in "Encoding"`) || strings.Contains(txt, "--encoding") {
+		t.Errorf("the refusal does not speak of the page's Encoding: %q", txt)
+	}
+	if n := p.eval(`document.querySelectorAll('#upload-counts').length`); n != float64(0) {
+		t.Error("a refused export shows a table of counts")
+	}
+
+	// Every rejected row can be seen, a page at a time, with its value.
+	bad := zipWith(t, sampleDir("UZ"), "returnees.csv", func(b []byte) []byte {
+		return bytes.ReplaceAll(b, []byte(",F,"), []byte(",fem,"))
+	})
+	badPath := filepath.Join(tmp, "bad.zip")
+	os.WriteFile(badPath, bad, 0o600)
+	p.setFile("upload-file", badPath)
+	p.waitFor("the upload button", `!document.getElementById('upload-submit').disabled`)
+	p.click("upload-submit")
+	p.waitFor("the failed load", `document.getElementById('upload-status') && document.getElementById('upload-status').dataset.status === 'failed' && document.getElementById('rejects')`)
+	total := 0
+	fmt.Sscanf(p.eval(`document.getElementById('rejects-caption').textContent`).(string), "%d", &total)
+	seen := map[string]bool{}
+	for page := 0; page < 100; page++ {
+		rows, _ := p.eval(`[...document.querySelectorAll('#rejects tbody tr')].map(tr => [...tr.cells].map(td => td.textContent).join('|'))`).([]any)
+		for _, r := range rows {
+			seen[r.(string)] = true
+		}
+		if p.eval(`!document.getElementById('rejects-next') || document.getElementById('rejects-next').disabled`) == true {
+			break
+		}
+		p.click("rejects-next")
+	}
+	females := 0
+	for r := range seen {
+		if strings.Contains(r, "|sex|fem|") {
+			females++
+		}
+	}
+	if total < 26 || len(seen) != total || females == 0 {
+		t.Errorf("rejects: caption says %d, %d rows seen across the pages, %d with the value fem", total, len(seen), females)
+	}
+
+	p.screenshot(filepath.Join(shotDir, "page-rejects.png"))
+
+	// The k field is there for donor reports only.
+	p.eval(`(() => { const a = document.getElementById('report-audience'); a.value = 'analyst'; a.dispatchEvent(new Event('change')); })()`)
+	if p.eval(`document.getElementById('report-k-label').hidden`) != true {
+		t.Error("k is shown for an analyst report")
+	}
+	p.eval(`(() => { const a = document.getElementById('report-audience'); a.value = 'donor'; a.dispatchEvent(new Event('change')); })()`)
+	if p.eval(`document.getElementById('report-k-label').hidden`) != false {
+		t.Error("k is hidden for a donor report")
+	}
+
 	// A donor token sees the report and no upload form.
 	p.click("token-forget")
 	p.typeInto("token", s.donor)
@@ -443,6 +509,12 @@ func TestPageInChromium(t *testing.T) {
 	p.waitFor("the donor view", `document.body.dataset.role === 'donor' && document.querySelectorAll('#reports tbody tr').length === 1`)
 	if hidden := p.eval(`document.getElementById('upload-section').hidden && document.getElementById('snapshots-section').hidden`); hidden != true {
 		t.Error("a donor sees the upload form or the snapshots")
+	}
+	// Opening the page as a donor is not a refused request.
+	for _, e := range s.auditEntries() {
+		if e.TokenName == "donor-1" && e.Outcome == "denied" {
+			t.Errorf("the donor's page was denied something: %+v", e)
+		}
 	}
 
 	for _, m := range c.messages() {

@@ -5,35 +5,32 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"rrstat/internal/duckdb"
 	"rrstat/internal/export"
 	"rrstat/internal/source"
 )
 
-// uploadReadTimeout bounds how long an upload's body may take to arrive.
-const uploadReadTimeout = 15 * time.Minute
-
 // uploadPrefix names the per-request folders of the upload folder.
 const uploadPrefix = "req-"
 
-// cleanUploads removes request folders left by a service that was killed.
-func cleanUploads(dir string, log *slog.Logger) {
+// cleanWorkDir empties the service's working folder: what a service that
+// was killed left there (uploads, unpacked exports, temporary files of the
+// workbook reader and of DuckDB).
+func cleanWorkDir(dir string, log *slog.Logger) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return
 	}
 	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), uploadPrefix) {
-			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-				log.Warn("cannot remove an old upload", "err", err)
-			}
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			log.Warn("cannot remove what an earlier run left in the working folder", "err", err)
 		}
 	}
 }
@@ -46,10 +43,10 @@ type loadResult struct {
 var reLabel = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // sourceLabel is what the snapshot records as its source: "upload", or
-// "upload:" and the name the client gave (?name=), reduced to safe
-// characters. The name is a label only; nothing is opened by it.
+// "upload:" and the name the client gave, reduced to safe characters. The
+// name is a label only; nothing is opened by it.
 func sourceLabel(name string) string {
-	name = strings.Trim(reLabel.ReplaceAllString(name, "_"), "._")
+	name = strings.Trim(reLabel.ReplaceAllString(filepath.Base(strings.ReplaceAll(name, `\`, "/")), "_"), "._")
 	if len(name) > 80 {
 		name = name[:80]
 	}
@@ -59,18 +56,32 @@ func sourceLabel(name string) string {
 	return "upload:" + name
 }
 
+// uploadName is the file name a client gave its upload: ?name=, else the
+// filename of a Content-Disposition header (curl -H 'Content-Disposition:
+// attachment; filename="UZ.zip"').
+func uploadName(r *http.Request) string {
+	if n := r.URL.Query().Get("name"); n != "" {
+		return n
+	}
+	if _, params, err := mime.ParseMediaType(r.Header.Get("Content-Disposition")); err == nil {
+		return params["filename"]
+	}
+	return ""
+}
+
 // handleExport receives an export as the request body into a private
 // folder, opens it by its content (never its name or Content-Type) with
-// the unpacking limits, and loads it. It answers 200 with the load result,
-// 422 with it when the export was refused or the load failed, 413 when a
-// limit is broken; nothing is stored unless the load succeeds.
+// the unpacking limits, and loads it with the store's write lock. It
+// answers 200 with the load result, 422 with it when the export was
+// refused or the load failed, 413 when a limit is broken, 408 when the
+// body came too slowly; nothing is stored unless the load succeeds.
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqState) {
 	st.audit = true
 	q := r.URL.Query()
 	enc, err := source.NormalizeEncoding(q.Get("encoding"))
 	if err != nil {
 		st.entry.Reason = "bad_encoding"
-		writeError(w, http.StatusBadRequest, "unknown encoding: use utf-8, utf-16 or windows-1251 (cp1251)")
+		writeError(w, http.StatusBadRequest, `unknown encoding: use "utf-8", "utf-16" or "windows-1251" (encoding=cp1251 works too)`)
 		return
 	}
 	lim := s.cfg.Limits
@@ -79,7 +90,9 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than the limit of %s", bytesText(lim.MaxBodyBytes)))
 		return
 	}
-	bodyRead := readDeadline(w, uploadReadTimeout)
+	if st.body != nil {
+		st.body.limit(s.cfg.Timeouts.Upload)
+	}
 	reqDir, err := os.MkdirTemp(s.cfg.UploadDir, uploadPrefix)
 	if err != nil {
 		internalError(w, st, err)
@@ -88,7 +101,6 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 	defer os.RemoveAll(reqDir)
 	path := filepath.Join(reqDir, "upload")
 	n, err := receive(path, http.MaxBytesReader(st.raw, r.Body, lim.MaxBodyBytes))
-	bodyRead()
 	st.entry.Bytes = n
 	var tooBig *http.MaxBytesError
 	switch {
@@ -97,8 +109,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than the limit of %s", bytesText(lim.MaxBodyBytes)))
 		return
 	case errors.Is(err, errReceive):
-		st.entry.Reason = "interrupted"
-		writeError(w, http.StatusBadRequest, "the upload was interrupted")
+		bodyError(w, st, err)
 		return
 	case err != nil:
 		internalError(w, st, err)
@@ -116,14 +127,15 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 		return
 	}
 	defer func() { <-s.uploadSem }()
-	label := sourceLabel(q.Get("name"))
+	label := sourceLabel(uploadName(r))
 	plain := func(err error) string { return s.plainLoadError(err, reqDir, label) }
 	ex, err := source.Open(path, source.Options{Encoding: enc, TempDir: reqDir,
-		Limits: source.Limits{MaxUnpackedBytes: lim.MaxUnpackedBytes, MaxEntries: lim.MaxEntries}})
+		Limits: source.Limits{MaxUnpackedBytes: lim.MaxUnpackedBytes, MaxEntries: lim.MaxEntries,
+			MaxPartBytes: lim.MaxPartBytes, MaxRows: lim.MaxRows, MaxSheetBytes: lim.MaxSheetBytes}})
 	switch {
 	case errors.Is(err, source.ErrTooLarge):
 		st.entry.Reason = "too_large"
-		writeError(w, http.StatusRequestEntityTooLarge, plain(err))
+		writeError(w, http.StatusRequestEntityTooLarge, plain(err)+"; nothing was loaded")
 		return
 	case errors.Is(err, export.ErrRefused):
 		st.entry.Reason = "refused"
@@ -138,7 +150,22 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 	}
 	defer ex.Close()
 	ex.Path = label
-	sum, err := s.cfg.Store.Load(r.Context(), ex, duckdb.LoadOptions{MaxRejectPct: s.cfg.MaxRejectPct, Now: s.cfg.Now()})
+	s.auditStart(st)
+	var sum *export.Summary
+	err = s.cfg.Store.Write(r.Context(), func(db *duckdb.Store) error {
+		var err error
+		sum, err = db.Load(r.Context(), ex, duckdb.LoadOptions{MaxRejectPct: s.cfg.MaxRejectPct, Now: s.cfg.Now(), MaxRows: lim.MaxRows, MaxRejects: lim.MaxRejects})
+		return err
+	})
+	if sum == nil { // the store could not be opened
+		if r.Context().Err() != nil {
+			st.entry.Reason, st.err = "cancelled", err
+			writeError(w, http.StatusServiceUnavailable, "the request was cancelled; nothing was loaded")
+			return
+		}
+		internalError(w, st, err)
+		return
+	}
 	st.entry.LoadStatus = sum.Status
 	st.entry.Country = countryCode(sum.Country)
 	if sum.Status == export.StatusLoaded || sum.Status == export.StatusUnchanged {
@@ -151,6 +178,9 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 	switch {
 	case err == nil:
 		writeJSON(w, http.StatusOK, loadResult{[]*export.Summary{sum}})
+	case errors.Is(err, source.ErrTooLarge):
+		st.entry.Reason = "too_large"
+		writeError(w, http.StatusRequestEntityTooLarge, plain(err)+"; nothing was loaded")
 	case errors.Is(err, export.ErrRefused) || errors.Is(err, duckdb.ErrLoadFailed):
 		st.entry.Reason = "load_failed"
 		sum.Error = plain(err)
@@ -164,17 +194,6 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 }
 
 var errReceive = errors.New("receive upload")
-
-// readDeadline bounds the time the request's body may take to arrive (a
-// slow or stalled client gives up its connection) and returns the function
-// that lifts the bound once the body is read: the server watches an idle
-// connection with reads, and a read that times out while the handler is
-// still working would cancel the request.
-func readDeadline(w http.ResponseWriter, d time.Duration) func() {
-	rc := http.NewResponseController(w)
-	rc.SetReadDeadline(time.Now().Add(d))
-	return func() { rc.SetReadDeadline(time.Time{}) }
-}
 
 // receive copies the body to a new private file.
 func receive(path string, body io.Reader) (int64, error) {
@@ -194,25 +213,49 @@ func receive(path string, body io.Reader) (int64, error) {
 }
 
 // plainLoadError is the message of a refused export or failed load for
-// the client: the sentinel prefixes dropped and every path of the
-// service replaced by the upload's label.
+// the client: the sentinel prefixes dropped, every path of the service
+// replaced by the upload's label, and advice given in the service's terms.
 func (s *Server) plainLoadError(err error, reqDir, label string) string {
 	msg := err.Error()
-	for _, p := range []error{export.ErrRefused, duckdb.ErrLoadFailed} {
+	for _, p := range []error{export.ErrRefused, duckdb.ErrLoadFailed, source.ErrTooLarge} {
 		msg = strings.ReplaceAll(msg, p.Error()+": ", "")
 	}
-	return s.scrub(msg, reqDir, label)
+	return serviceTerms(s.scrub(msg, reqDir, label))
+}
+
+var (
+	reEncodingAdvice = regexp.MustCompile(`name it with --encoding windows-1251 or --encoding utf-16`)
+	reEncodingFlag   = regexp.MustCompile(`--encoding ([a-z0-9-]+)`)
+	reDropAdvice     = regexp.MustCompile(`,? or load without (?:it|them) with (?:--drop-column (?:"[^"]*"|'[^']*'|\S+)\s*)+`)
+	reMaxReject      = regexp.MustCompile(`\(--max-reject\)`)
+	reDropNote       = regexp.MustCompile(`\(--drop-column\)`)
+)
+
+// serviceTerms rewrites the command line's advice in a message (options
+// to type) into what a person does with the page or the API.
+func serviceTerms(msg string) string {
+	msg = reEncodingAdvice.ReplaceAllString(msg, `choose Windows-1251 (or UTF-16) in "Encoding" and upload it again (API: ?encoding=windows-1251)`)
+	msg = reEncodingFlag.ReplaceAllString(msg, `the encoding $1 ("Encoding" on the page, ?encoding=$1 in the API)`)
+	msg = reDropAdvice.ReplaceAllString(msg, "")
+	msg = reMaxReject.ReplaceAllString(msg, "(the service's limit)")
+	msg = reDropNote.ReplaceAllString(msg, "")
+	return msg
 }
 
 // scrub replaces the service's folders in msg: the upload's own path by
-// its label, anything else under the upload folder by "upload".
+// its label, anything else under the upload folder by "upload"; any other
+// absolute path by "a file of the service".
 func (s *Server) scrub(msg, reqDir, label string) string {
 	msg = strings.ReplaceAll(msg, filepath.Join(reqDir, "upload"), label)
 	msg = strings.ReplaceAll(msg, reqDir+string(filepath.Separator), "")
 	msg = strings.ReplaceAll(msg, reqDir, "upload")
 	msg = strings.ReplaceAll(msg, s.cfg.UploadDir, "upload")
+	msg = reTempName.ReplaceAllString(msg, "")
 	return msg
 }
+
+// reTempName matches the temporary folders of an opened export in a path.
+var reTempName = regexp.MustCompile(`rrstat-export-[0-9]+/(unzipped/)?`)
 
 var reCountry = regexp.MustCompile(`^[A-Z]{2}$`)
 

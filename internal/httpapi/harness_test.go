@@ -78,7 +78,8 @@ type testService struct {
 	t          testing.TB
 	srv        *Server
 	ts         *httptest.Server
-	store      *duckdb.Store
+	store      *duckdb.Access
+	storePath  string
 	dir        string
 	uploadDir  string
 	reportsDir string
@@ -91,6 +92,8 @@ type testService struct {
 
 type serviceOptions struct {
 	limits Limits
+	// config, when set, changes the configuration before New.
+	config func(*Config)
 }
 
 func newService(t testing.TB, opt serviceOptions) *testService {
@@ -114,8 +117,10 @@ func newService(t testing.TB, opt serviceOptions) *testService {
 	if err := os.MkdirAll(s.uploadDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	s.store, err = duckdb.Open(ctx, filepath.Join(dir, "store.duckdb"), duckdb.Options{Lockdown: true, AllowedDirs: []string{s.uploadDir}})
-	if err != nil {
+	s.storePath = filepath.Join(dir, "store.duckdb")
+	s.store = &duckdb.Access{Path: s.storePath, Options: duckdb.Options{Lockdown: true, AllowedDirs: []string{s.uploadDir},
+		MemoryLimit: "400MB", TempDirectory: filepath.Join(s.uploadDir, "duckdb.tmp")}}
+	if err := s.store.Write(ctx, func(*duckdb.Store) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	cat, err := indicator.Load(queries.FS, "queries")
@@ -134,20 +139,28 @@ func newService(t testing.TB, opt serviceOptions) *testService {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.srv, err = New(Config{
+	cfg := Config{
 		Store: s.store, Catalogue: cat, Layout: lay, Tokens: tok, Audit: audit,
 		Log:       slog.New(slog.NewTextHandler(s.log, nil)),
 		UploadDir: s.uploadDir, ReportsDir: s.reportsDir, Limits: opt.limits, Version: "test",
-	})
+	}
+	// The guard slows clients after a few bad tokens; the tests that are
+	// not about it send many on purpose.
+	cfg.Guard = Guard{Slow: 1e6, Block: 1e6, LogBurst: 1e6}
+	if opt.config != nil {
+		opt.config(&cfg)
+	}
+	s.srv, err = New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.ts = httptest.NewServer(s.srv)
+	s.ts = httptest.NewUnstartedServer(s.srv)
+	s.ts.Config = s.srv.HTTPServer()
+	s.ts.Start()
 	t.Cleanup(func() {
 		s.ts.Close()
 		s.srv.Close()
 		audit.Close()
-		s.store.Close()
 	})
 	return s
 }
@@ -293,3 +306,6 @@ func (s *testService) checkSafeError(what string, r response) {
 		}
 	}
 }
+
+// slogTo is a text logger writing to w.
+func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,12 +21,15 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"rrstat/internal/duckdb"
 	"rrstat/internal/indicator"
 	"rrstat/internal/layout"
+	"rrstat/internal/report"
 )
 
 // Limits bound what one request may make the service do (http.md).
@@ -32,11 +37,84 @@ type Limits struct {
 	MaxBodyBytes     int64 // request body of an upload
 	MaxUnpackedBytes int64 // what an uploaded zip or xlsx may unpack to
 	MaxEntries       int   // entries of an uploaded zip or xlsx
+	MaxPartBytes     int64 // any one entry of it
+	MaxRows          int64 // data rows of an upload, all tables together
+	// MaxSheetBytes bounds what the cells of an uploaded workbook may take
+	// in memory once read (see source.Limits).
+	MaxSheetBytes int64
+	// MaxRejects bounds the rejected (and merged) rows of an upload the
+	// service holds and lists; an upload with more fails (422) as soon as
+	// they are counted, listing a sample.
+	MaxRejects int64
+	// ReportsPerMinute is how many reports one token may make in any
+	// minute (429 with Retry-After beyond).
+	ReportsPerMinute int
 }
 
 // DefaultLimits are the limits of http.md: a body of 100 MiB that unpacks
-// to at most 1 GiB and 10,000 entries.
-var DefaultLimits = Limits{MaxBodyBytes: 100 << 20, MaxUnpackedBytes: 1 << 30, MaxEntries: 10000}
+// to at most 1 GiB and 10,000 entries, 256 MiB a part, 5,000,000 rows;
+// the cells of a workbook may take 256 MiB in memory; 250,000 rejected rows
+// are listed (5 % of 5,000,000, the most a load that succeeds can have at
+// the default --max-reject); 20 reports a minute.
+var DefaultLimits = Limits{MaxBodyBytes: 100 << 20, MaxUnpackedBytes: 1 << 30, MaxEntries: 10000,
+	MaxPartBytes: 256 << 20, MaxRows: 5_000_000, MaxSheetBytes: 256 << 20, MaxRejects: 250_000, ReportsPerMinute: 20}
+
+// withDefaults fills the limits left zero.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits
+	if l.MaxBodyBytes != 0 {
+		d.MaxBodyBytes = l.MaxBodyBytes
+	}
+	if l.MaxUnpackedBytes != 0 {
+		d.MaxUnpackedBytes = l.MaxUnpackedBytes
+	}
+	if l.MaxEntries != 0 {
+		d.MaxEntries = l.MaxEntries
+	}
+	if l.MaxPartBytes != 0 {
+		d.MaxPartBytes = l.MaxPartBytes
+	}
+	if l.MaxRows != 0 {
+		d.MaxRows = l.MaxRows
+	}
+	if l.MaxSheetBytes != 0 {
+		d.MaxSheetBytes = l.MaxSheetBytes
+	}
+	if l.MaxRejects != 0 {
+		d.MaxRejects = l.MaxRejects
+	}
+	if l.ReportsPerMinute != 0 {
+		d.ReportsPerMinute = l.ReportsPerMinute
+	}
+	return d
+}
+
+// Timeouts bound how long a client may take (http.md: a client that is
+// slow to send its request is cut off, with or without a token).
+type Timeouts struct {
+	Header time.Duration // the request line and headers (default 10 s)
+	Body   time.Duration // a request body other than an upload, in all (default 1 min)
+	Upload time.Duration // an upload's body, in all (default 30 min)
+	// Stall is the longest wait for the next bytes of a body (default 30 s).
+	Stall time.Duration
+	Write time.Duration // sending an answer (default 10 min)
+	Idle  time.Duration // a kept-alive connection waiting for its next request (default 2 min)
+}
+
+// DefaultTimeouts are the timeouts of the service.
+var DefaultTimeouts = Timeouts{Header: 10 * time.Second, Body: time.Minute, Upload: 30 * time.Minute,
+	Stall: 30 * time.Second, Write: 10 * time.Minute, Idle: 2 * time.Minute}
+
+func (t Timeouts) withDefaults() Timeouts {
+	d := DefaultTimeouts
+	for _, p := range []struct{ v, d *time.Duration }{{&t.Header, &d.Header}, {&t.Body, &d.Body},
+		{&t.Upload, &d.Upload}, {&t.Stall, &d.Stall}, {&t.Write, &d.Write}, {&t.Idle, &d.Idle}} {
+		if *p.v > 0 {
+			*p.d = *p.v
+		}
+	}
+	return d
+}
 
 // DefaultMinK is the least disclosure threshold of a donor report made
 // through the service (disclosure.md's default k).
@@ -48,21 +126,28 @@ const maxJSONBody = 64 << 10
 // Config is what the service runs with. Store, Catalogue, Layout, Tokens,
 // UploadDir and ReportsDir are required.
 type Config struct {
-	// Store should be opened with duckdb.Options{Lockdown: true,
-	// AllowedDirs: []string{UploadDir}}: SQL then reads no file but the
-	// uploads.
-	Store     *duckdb.Store
+	// Store is the store, opened only while a request needs it. Its
+	// Options should hold Lockdown with AllowedDirs []string{UploadDir}
+	// (SQL then reads no file but the uploads) and the memory limit.
+	Store     *duckdb.Access
 	Catalogue indicator.Catalogue
 	Layout    *layout.Layout
 	Tokens    *Tokens
 	Audit     *Audit       // nil: no audit log (tests only)
 	Log       *slog.Logger // nil: discard
-	// UploadDir is a private folder that uploads are written to and
-	// unpacked in, one subfolder per request, removed when it ends.
+	// UploadDir is the service's private working folder: uploads are
+	// written to and unpacked in one subfolder per request, removed when
+	// it ends. Everything in it is removed when the service starts.
 	UploadDir string
 	// ReportsDir holds one folder per report, named by its id.
 	ReportsDir string
 	Limits     Limits
+	Timeouts   Timeouts
+	Guard      Guard
+	// KeepFor is how long a report is kept; older ones are removed, at
+	// start and every ExpireEvery (default 1 hour). Zero keeps them.
+	KeepFor     time.Duration
+	ExpireEvery time.Duration
 	// MaxRejectPct is the load's --max-reject; nil means the default 5.
 	MaxRejectPct *float64
 	// MinK is the least k of a donor report (default DefaultMinK): a donor
@@ -78,18 +163,25 @@ type Config struct {
 	Now                func() time.Time // nil: time.Now
 }
 
-// Server is the HTTP service. It is an http.Handler.
+// Server is the HTTP service. It is an http.Handler; HTTPServer gives the
+// http.Server to run it with.
 type Server struct {
 	cfg       Config
 	mux       *http.ServeMux
 	reports   *reportIndex
 	reportSem chan struct{}
 	uploadSem chan struct{}
+	guard     *guard
+	quota     *quota
+	stop      chan struct{}
+	bg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
-// New checks the configuration, prepares the upload and report folders
-// (removing uploads left by an earlier run that was killed) and returns the
-// service.
+// New checks the configuration, prepares the working and report folders
+// (removing what an earlier run that was killed left there: uploads,
+// temporary files, unfinished reports) and returns the service. Close
+// stops its background work.
 func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Catalogue == nil || cfg.Layout == nil || cfg.Tokens == nil {
 		return nil, errors.New("httpapi: store, catalogue, layout and tokens are required")
@@ -103,10 +195,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Limits == (Limits{}) {
-		cfg.Limits = DefaultLimits
-	}
-	if cfg.Limits.MaxBodyBytes <= 0 || cfg.Limits.MaxUnpackedBytes <= 0 || cfg.Limits.MaxEntries <= 0 {
+	cfg.Limits = cfg.Limits.withDefaults()
+	cfg.Timeouts = cfg.Timeouts.withDefaults()
+	if cfg.Limits.MaxBodyBytes < 0 || cfg.Limits.MaxUnpackedBytes < 0 || cfg.Limits.MaxEntries < 0 ||
+		cfg.Limits.MaxPartBytes < 0 || cfg.Limits.MaxRows < 0 || cfg.Limits.MaxSheetBytes < 0 || cfg.Limits.MaxRejects < 0 || cfg.Limits.ReportsPerMinute < 0 {
 		return nil, errors.New("httpapi: every limit must be positive")
 	}
 	if cfg.MinK == 0 {
@@ -121,6 +213,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxParallelUploads <= 0 {
 		cfg.MaxParallelUploads = 2
 	}
+	if cfg.ExpireEvery <= 0 {
+		cfg.ExpireEvery = time.Hour
+	}
 	var err error
 	if cfg.UploadDir, err = filepath.Abs(cfg.UploadDir); err != nil {
 		return nil, err
@@ -128,16 +223,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ReportsDir, err = filepath.Abs(cfg.ReportsDir); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.UploadDir, 0o700); err != nil {
-		return nil, fmt.Errorf("upload folder: %w", err)
+	for _, d := range []string{cfg.UploadDir, cfg.ReportsDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("service folder: %w", err)
+		}
+		if err := os.Chmod(d, 0o700); err != nil {
+			return nil, fmt.Errorf("service folder: %w", err)
+		}
 	}
-	if err := os.Chmod(cfg.UploadDir, 0o700); err != nil {
-		return nil, fmt.Errorf("upload folder: %w", err)
-	}
-	if err := os.MkdirAll(cfg.ReportsDir, 0o750); err != nil {
-		return nil, fmt.Errorf("report folder: %w", err)
-	}
-	cleanUploads(cfg.UploadDir, cfg.Log)
+	cleanWorkDir(cfg.UploadDir, cfg.Log)
+	cleanReportsDir(cfg.ReportsDir, cfg.Log)
 	idx, err := openReportIndex(cfg.ReportsDir, cfg.Log)
 	if err != nil {
 		return nil, err
@@ -146,14 +241,117 @@ func New(cfg Config) (*Server, error) {
 		cfg: cfg, mux: http.NewServeMux(), reports: idx,
 		reportSem: make(chan struct{}, cfg.MaxParallelReports),
 		uploadSem: make(chan struct{}, cfg.MaxParallelUploads),
+		guard:     newGuard(cfg.Guard, cfg.Now),
+		quota:     newQuota(cfg.Limits.ReportsPerMinute, time.Minute, cfg.Now),
+		stop:      make(chan struct{}),
 	}
 	s.routes()
+	s.background()
 	return s, nil
 }
 
-// Close closes the report folder handle. The store, the token file and the
-// audit log belong to the caller.
-func (s *Server) Close() error { return s.reports.close() }
+// HTTPServer returns an http.Server that runs the service with its
+// timeouts. Its ReadTimeout is a backstop; each request's body is timed
+// by the service itself (Timeouts.Body, Upload and Stall).
+func (s *Server) HTTPServer() *http.Server {
+	t := s.cfg.Timeouts
+	return &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: t.Header,
+		ReadTimeout:       t.Header + t.Body,
+		IdleTimeout:       t.Idle,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          log.New(&serverErrors{log: s.cfg.Log, now: s.cfg.Now, burst: s.guard.LogBurst, every: s.guard.LogEvery}, "", 0),
+	}
+}
+
+// serverErrors takes the http.Server's own messages (TLS handshakes that
+// fail, connections that break) into the service log: a burst of them per
+// LogEvery line by line, the rest counted, so that a flood of bad
+// connections does not flood the log.
+type serverErrors struct {
+	log   *slog.Logger
+	now   func() time.Time
+	burst int
+	every time.Duration
+	mu    sync.Mutex
+	start time.Time
+	n     int
+}
+
+func (e *serverErrors) Write(p []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.now()
+	if now.Sub(e.start) >= e.every {
+		if e.n > e.burst {
+			e.log.Warn("more connection errors, counted", "count", e.n-e.burst, "since", e.start.UTC().Format(time.RFC3339))
+		}
+		e.start, e.n = now, 0
+	}
+	e.n++
+	if e.n <= e.burst {
+		e.log.Warn("connection error", "msg", strings.TrimSpace(string(p)))
+	}
+	return len(p), nil
+}
+
+// Close stops the background work (removal of old reports, flood
+// summaries, writing the last one) and closes the report folder handle.
+// The store, the token file and the audit log belong to the caller.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		s.bg.Wait()
+		s.flushFloods()
+	})
+	return s.reports.close()
+}
+
+// background removes old reports and writes flood summaries until Close.
+func (s *Server) background() {
+	if s.cfg.KeepFor > 0 {
+		s.expireReports()
+	}
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		expire := time.NewTicker(s.cfg.ExpireEvery)
+		defer expire.Stop()
+		flood := time.NewTicker(s.guard.LogEvery)
+		defer flood.Stop()
+		for {
+			select {
+			case <-s.stop:
+				return
+			case <-expire.C:
+				if s.cfg.KeepFor > 0 {
+					s.expireReports()
+				}
+			case <-flood.C:
+				s.flushFloods()
+			}
+		}
+	}()
+}
+
+// flushFloods writes one line to the service log and one entry to the
+// audit log for each address and status whose refused requests were
+// counted rather than logged.
+func (s *Server) flushFloods() {
+	for _, f := range s.guard.flush() {
+		s.cfg.Log.Warn("refused requests without a valid token, counted", "remote", f.addr, "status", f.status,
+			"count", f.n, "since", f.since.UTC().Format(time.RFC3339))
+		if s.cfg.Audit != nil {
+			since := f.since.UTC()
+			e := AuditEntry{Time: s.cfg.Now().UTC(), Action: "refused_requests", Outcome: outcome(f.status),
+				Status: f.status, Remote: f.addr, Reason: "flood", Count: f.n, Since: &since}
+			if err := s.cfg.Audit.Write(e); err != nil {
+				s.cfg.Log.Error("audit log write failed", "err", err)
+			}
+		}
+	}
+}
 
 // access says who may call an endpoint.
 type access int
@@ -173,11 +371,13 @@ func (s *Server) routes() {
 	s.handle("GET /favicon.ico", "page", public, func(w http.ResponseWriter, r *http.Request, st *reqState) {
 		w.WriteHeader(http.StatusNoContent)
 	})
+	s.handle("GET /api/whoami", "whoami", analystDonor, s.handleWhoami)
 	s.handle("POST /api/exports", "upload_export", analystOnly, s.handleExport)
 	s.handle("GET /api/snapshots", "list_snapshots", analystOnly, s.handleSnapshots)
 	s.handle("GET /api/indicators", "list_indicators", analystDonor, s.handleIndicators)
 	s.handle("POST /api/reports", "create_report", analystDonor, s.handleCreateReport)
 	s.handle("GET /api/reports", "list_reports", analystDonor, s.handleListReports)
+	s.handle("DELETE /api/reports/{id}", "delete_report", analystOnly, s.handleDeleteReport)
 	s.handle("GET /api/reports/{id}/{file}", "download_report_file", analystDonor, s.handleReportFile)
 	// Anything else under /api/ still needs a token, so that the answer
 	// (404 or 405) tells an unauthenticated client nothing.
@@ -190,11 +390,19 @@ func (s *Server) routes() {
 // reqState is what one request's handlers and the audit log share.
 type reqState struct {
 	raw   http.ResponseWriter // the server's writer (for http.MaxBytesReader)
+	rc    *http.ResponseController
+	body  *bodyTimer // nil for a request without a body
+	h1    bool       // HTTP/1.x: a connection carries one request at a time
 	id    Identity
 	entry AuditEntry
 	// audit is set by handlers whose requests are always audited (changes
 	// and downloads); refused requests are audited regardless.
 	audit bool
+	// counted: a refused request of a flood, counted by the guard rather
+	// than logged on its own.
+	counted bool
+	// audited: the entry was written (before the answer was sent).
+	audited bool
 	// err is an internal error: logged, never sent.
 	err error
 }
@@ -217,28 +425,52 @@ func (s *Server) handle(pattern, action string, acc access, h func(http.Response
 	})
 }
 
-// authenticate finds the request's identity, or answers 401.
+// authenticate finds the request's identity, or answers 401 at once,
+// without waiting for a body. An address that keeps sending bad tokens is
+// slowed, then answered 429 (see Guard); a valid token is never refused.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, st *reqState) bool {
 	token, ok := bearer(r)
+	found := false
+	if ok {
+		var id Identity
+		var err error
+		id, found, err = s.cfg.Tokens.Lookup(token)
+		if err != nil {
+			s.cfg.Log.Error("token file unreadable: accepting no token", "err", err)
+		}
+		if found {
+			st.id = id
+			st.entry.TokenName, st.entry.Role = id.Name, id.Role
+			return true
+		}
+	}
+	st.entry.Reason = "unknown_token"
 	if !ok {
 		st.entry.Reason = "no_token"
+	}
+	delay, retry := s.guard.fail(st.entry.Remote)
+	if retry > 0 {
+		st.entry.Reason = "too_many_bad_tokens"
+		w.Header().Set("Retry-After", strconv.Itoa(int(retry/time.Second)))
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many requests without a valid token from this address; try again in %d seconds", int(retry/time.Second)))
+		return false
+	}
+	if delay > 0 {
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+		}
+	}
+	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="rrstat"`)
 		writeError(w, http.StatusUnauthorized, "a token is required: send Authorization: Bearer <token>")
 		return false
 	}
-	id, found, err := s.cfg.Tokens.Lookup(token)
-	if err != nil {
-		s.cfg.Log.Error("token file unreadable: accepting no token", "err", err)
-	}
-	if !found {
-		st.entry.Reason = "unknown_token"
-		w.Header().Set("WWW-Authenticate", `Bearer realm="rrstat", error="invalid_token"`)
-		writeError(w, http.StatusUnauthorized, "unknown or revoked token")
-		return false
-	}
-	st.id = id
-	st.entry.TokenName, st.entry.Role = id.Name, id.Role
-	return true
+	w.Header().Set("WWW-Authenticate", `Bearer realm="rrstat", error="invalid_token"`)
+	writeError(w, http.StatusUnauthorized, "unknown or revoked token")
+	return false
 }
 
 // identify notes who sent a request that is refused before its route
@@ -267,7 +499,7 @@ func bearer(r *http.Request) (string, bool) {
 // path (404) or method (405).
 func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request, st *reqState) {
 	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
 		r2 := r.Clone(r.Context())
 		r2.Method = m
 		if _, pat := s.mux.Handler(r2); pat != "" && pat != "/api/" && pat != "/" {
@@ -297,15 +529,27 @@ func setSecurityHeaders(h http.Header) {
 	h.Set("Cache-Control", "no-store")
 }
 
-// ServeHTTP sets the security headers, runs the route, recovers a panic as
-// a plain 500, and writes the service log and the audit log.
+// ServeHTTP times the request's body, sets the security headers, runs the
+// route, recovers a panic as a plain 500, writes the audit log before the
+// answer leaves, and the service log after.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	setSecurityHeaders(w.Header())
-	rw := &statusWriter{ResponseWriter: w}
-	st := &reqState{raw: w}
+	st := &reqState{raw: w, rc: http.NewResponseController(w), h1: r.ProtoMajor == 1}
 	st.entry.Remote = remoteIP(r)
+	// A copy: the server looks at its own request's body after the
+	// handler (whether it was read, closed early ...).
 	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	if r.Body != nil && r.Body != http.NoBody {
+		st.body = &bodyTimer{r: r.Body, rc: st.rc, stall: s.cfg.Timeouts.Stall}
+		st.body.limit(s.cfg.Timeouts.Body)
+		r.Body = st.body
+	} else {
+		// The server's own read deadline (ReadTimeout) would end a long
+		// request: its watch for a closed connection would time out.
+		st.rc.SetReadDeadline(time.Time{})
+	}
+	rw := &statusWriter{ResponseWriter: w, s: s, st: st}
 	func() {
 		defer func() {
 			if v := recover(); v != nil {
@@ -331,7 +575,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(rw, r)
 	}()
 	if rw.status == 0 {
-		rw.status = http.StatusOK
+		rw.WriteHeader(http.StatusOK)
+	}
+	if st.body != nil && !st.body.done() {
+		// The answer is sent and the connection closes after it (see
+		// statusWriter.WriteHeader); the server may still read what is
+		// left of a small body, for a moment only: long enough for a
+		// client that sends its whole request before it reads the answer,
+		// too short for one that sends a byte now and then.
+		st.rc.SetReadDeadline(time.Now().Add(min(time.Second, s.cfg.Timeouts.Stall)))
+	}
+	if st.counted {
+		return
 	}
 	// The service log: the route pattern, never the raw path or query.
 	attrs := []any{"method", r.Method, "route", routeOf(r, st), "status", rw.status,
@@ -340,21 +595,51 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case st.err != nil:
 		s.cfg.Log.Error("request failed", append(attrs, "err", st.err)...)
 	case rw.status >= 400:
-		s.cfg.Log.Warn("request refused", attrs...)
+		s.cfg.Log.Warn("request refused", append(attrs, "remote", st.entry.Remote)...)
 	default:
 		s.cfg.Log.Info("request", attrs...)
 	}
-	if s.cfg.Audit != nil && (st.audit || rw.status >= 400) {
-		e := st.entry
-		e.Time = s.cfg.Now().UTC()
-		e.Status = rw.status
-		e.Outcome = outcome(rw.status)
-		if e.Action == "" {
-			e.Action = "unknown"
-		}
-		if err := s.cfg.Audit.Write(e); err != nil {
-			s.cfg.Log.Error("audit log write failed", "err", err)
-		}
+}
+
+// writeAudit writes the request's audit entry, when it is audited, before
+// its answer is sent: the entry is on disk when the client learns the
+// outcome.
+func (s *Server) writeAudit(st *reqState, status int) {
+	if st.audited {
+		return
+	}
+	st.audited = true
+	if status >= 400 && st.id.Name == "" && !s.guard.log(st.entry.Remote, status) {
+		st.counted = true
+		return
+	}
+	if s.cfg.Audit == nil || !(st.audit || status >= 400) {
+		return
+	}
+	e := st.entry
+	e.Time = s.cfg.Now().UTC()
+	e.Status = status
+	e.Outcome = outcome(status)
+	if e.Action == "" {
+		e.Action = "unknown"
+	}
+	if err := s.cfg.Audit.Write(e); err != nil {
+		s.cfg.Log.Error("audit log write failed", "err", err)
+	}
+}
+
+// auditStart records that a request which changes something starts the
+// change: should the service die before answering, the log still says it
+// was under way.
+func (s *Server) auditStart(st *reqState) {
+	if s.cfg.Audit == nil {
+		return
+	}
+	e := st.entry
+	e.Time = s.cfg.Now().UTC()
+	e.Outcome = "started"
+	if err := s.cfg.Audit.Write(e); err != nil {
+		s.cfg.Log.Error("audit log write failed", "err", err)
 	}
 }
 
@@ -403,22 +688,100 @@ func remoteIP(r *http.Request) string {
 	return ""
 }
 
-// statusWriter remembers the status code of a response.
+// bodyTimer times a request body: each read must bring bytes within the
+// stall timeout, and the whole body must arrive by its deadline. When the
+// body is read to its end the connection's read deadline is lifted (the
+// server watches an idle connection with a read, and one that times out
+// while the handler works would cancel the request).
+type bodyTimer struct {
+	r        io.ReadCloser
+	rc       *http.ResponseController
+	stall    time.Duration
+	deadline time.Time
+	mu       sync.Mutex
+	eof      bool
+	timedOut bool
+}
+
+// limit sets the time the whole body may take from now.
+func (b *bodyTimer) limit(d time.Duration) {
+	b.mu.Lock()
+	b.deadline = time.Now().Add(d)
+	b.mu.Unlock()
+}
+
+func (b *bodyTimer) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	if b.eof {
+		b.mu.Unlock()
+		return 0, io.EOF
+	}
+	d := time.Now().Add(b.stall)
+	if d.After(b.deadline) {
+		d = b.deadline
+	}
+	b.mu.Unlock()
+	b.rc.SetReadDeadline(d)
+	n, err := b.r.Read(p)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if err == io.EOF {
+		b.eof = true
+		b.rc.SetReadDeadline(time.Time{})
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		b.timedOut = true
+	}
+	return n, err
+}
+
+func (b *bodyTimer) Close() error { return b.r.Close() }
+
+func (b *bodyTimer) done() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.eof
+}
+
+// late reports whether a read of the body timed out.
+func (b *bodyTimer) late() bool {
+	if b == nil {
+		return false
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.timedOut
+}
+
+// statusWriter remembers the status code of a response, and before the
+// first byte leaves: writes the audit entry, bounds the time the answer
+// may take to send, and closes the connection after the answer when the
+// request's body was not read to its end (the server would otherwise
+// wait for the rest of it before answering).
 type statusWriter struct {
 	http.ResponseWriter
+	s      *Server
+	st     *reqState
 	status int
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
+		if w.st.h1 && w.st.body != nil && !w.st.body.done() {
+			// (HTTP/2 streams need no such thing, and there the header
+			// would end every stream of the connection.)
+			w.Header().Set("Connection", "close")
+		}
+		w.st.rc.SetWriteDeadline(time.Now().Add(w.s.cfg.Timeouts.Write))
+		w.s.writeAudit(w.st, code)
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
-		w.status = http.StatusOK
+		w.WriteHeader(http.StatusOK)
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -443,17 +806,35 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]string{"error": msg})
 }
 
+// bodyError answers a request whose body could not be read: 408 when it
+// came too slowly, 400 when the client broke it off.
+func bodyError(w http.ResponseWriter, st *reqState, err error) {
+	if st.body.late() {
+		st.entry.Reason = "timeout"
+		writeError(w, http.StatusRequestTimeout, "the request body did not arrive in time")
+		return
+	}
+	st.entry.Reason = "interrupted"
+	writeError(w, http.StatusBadRequest, "the request body was interrupted")
+}
+
 // internalError logs err and answers a bare 500.
 func internalError(w http.ResponseWriter, st *reqState, err error) {
 	st.err = err
 	writeError(w, http.StatusInternalServerError, "internal error")
 }
 
-// handleHealth answers 200 when the store answers.
+// handleHealth answers 200 when the store answers: when this service is
+// writing it, or a read finds it within 5 s.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request, st *reqState) {
+	if s.cfg.Store.Writing() {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "store": "writing"})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
-	if err := s.cfg.Store.DB.PingContext(ctx); err != nil {
+	err := s.cfg.Store.Read(ctx, func(db *duckdb.Store) error { return db.DB.PingContext(ctx) })
+	if err != nil {
 		st.err = err
 		writeError(w, http.StatusServiceUnavailable, "the store is not answering")
 		return
@@ -461,8 +842,18 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request, st *reqSta
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// handleWhoami tells the page whose token it holds.
+func (s *Server) handleWhoami(w http.ResponseWriter, r *http.Request, st *reqState) {
+	writeJSON(w, http.StatusOK, map[string]string{"name": st.id.Name, "role": string(st.id.Role)})
+}
+
 func (s *Server) handleSnapshots(w http.ResponseWriter, r *http.Request, st *reqState) {
-	snaps, err := s.cfg.Store.Snapshots(r.Context())
+	var snaps []report.Snapshot
+	err := s.cfg.Store.Read(r.Context(), func(db *duckdb.Store) error {
+		var err error
+		snaps, err = db.Snapshots(r.Context())
+		return err
+	})
 	if err != nil {
 		internalError(w, st, err)
 		return

@@ -11,12 +11,14 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -135,6 +137,35 @@ func (x *reportIndex) get(id string) *reportMeta {
 	return x.byID[id]
 }
 
+// lookup returns the report id, also one made by another process since
+// the service started.
+func (x *reportIndex) lookup(id string) *reportMeta {
+	if m := x.get(id); m != nil {
+		return m
+	}
+	if m, err := x.readManifest(id); err == nil {
+		x.add(m)
+		return m
+	}
+	return nil
+}
+
+// remove takes report id out of the index and off the disk: its folder is
+// first renamed to a hidden name, so that it disappears at once, whole.
+func (x *reportIndex) remove(id string) error {
+	x.mu.Lock()
+	delete(x.byID, id)
+	x.mu.Unlock()
+	gone := deletingPrefix + id + "-" + newReportID()[:8]
+	if err := x.root.Rename(id, gone); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		return err
+	}
+	return x.root.RemoveAll(gone)
+}
+
 // list returns the reports the role may see, newest first.
 func (x *reportIndex) list(role Role) []*reportMeta {
 	x.mu.RLock()
@@ -162,27 +193,139 @@ func mayRead(role Role, m *reportMeta) bool {
 
 // reportRequest is the body of POST /api/reports.
 type reportRequest struct {
-	Period    string   `json:"period"`
-	Audience  string   `json:"audience"`
-	Countries []string `json:"countries"`
-	K         *int     `json:"k"`
+	Period    string
+	Audience  string
+	Countries []string
+	K         *int
 }
 
 const reportBodyHelp = `the body must be one JSON object like {"period": "2025Q3", "audience": "donor", "countries": ["UZ"], "k": 5}`
 
+// problem is one thing wrong with a request, by field.
+type problem struct {
+	Field   string `json:"field,omitempty"`
+	Message string `json:"message"`
+}
+
+// reportFields decode the fields of a report request, one function each:
+// a new field is one more entry.
+var reportFields = map[string]func(raw json.RawMessage, req *reportRequest) string{
+	"period": func(raw json.RawMessage, req *reportRequest) string {
+		return decodeField(raw, &req.Period, `a text like "2025Q3", "2025" or "2025-08"`)
+	},
+	"audience": func(raw json.RawMessage, req *reportRequest) string {
+		return decodeField(raw, &req.Audience, `"analyst" or "donor"`)
+	},
+	"countries": func(raw json.RawMessage, req *reportRequest) string {
+		return decodeField(raw, &req.Countries, `a list of two-letter country codes like ["UZ", "KZ"]`)
+	},
+	"k": func(raw json.RawMessage, req *reportRequest) string {
+		var k int
+		if msg := decodeField(raw, &k, "a whole number like 5"); msg != "" {
+			return msg
+		}
+		req.K = &k
+		return ""
+	},
+}
+
+// decodeField decodes one field's value into v, or says what it should be
+// and what it was given.
+func decodeField(raw json.RawMessage, v any, want string) string {
+	if err := json.Unmarshal(raw, v); err != nil {
+		got := "something else"
+		switch t := strings.TrimSpace(string(raw)); {
+		case strings.HasPrefix(t, `"`):
+			got = "a text"
+		case strings.HasPrefix(t, "["):
+			got = "a list"
+		case strings.HasPrefix(t, "{"):
+			got = "an object"
+		case t == "null":
+			got = "null"
+		case t == "true" || t == "false":
+			got = "true or false"
+		case len(t) > 0 && (t[0] == '-' || t[0] >= '0' && t[0] <= '9'):
+			got = "a number that is not whole"
+			if _, isNum := v.(*int); !isNum {
+				got = "a number"
+			}
+		}
+		return "must be " + want + ", not " + got
+	}
+	return ""
+}
+
+// decodeReportRequest reads the body of POST /api/reports and returns every
+// problem of it at once: unknown fields, values of the wrong type.
+func decodeReportRequest(body []byte) (reportRequest, []problem) {
+	var req reportRequest
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&fields); err != nil || fields == nil {
+		return req, []problem{{Message: reportBodyHelp}}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return req, []problem{{Message: "more than one JSON value; " + reportBodyHelp}}
+	}
+	names := make([]string, 0, len(fields))
+	for name := range fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	known := make([]string, 0, len(reportFields))
+	for name := range reportFields {
+		known = append(known, name)
+	}
+	sort.Strings(known)
+	var probs []problem
+	for _, name := range names {
+		f := reportFields[name]
+		if f == nil {
+			probs = append(probs, problem{Field: fieldLabel(name), Message: fmt.Sprintf("unknown field %q; the fields are %s", fieldLabel(name), strings.Join(known, ", "))})
+			continue
+		}
+		if msg := f(fields[name], &req); msg != "" {
+			probs = append(probs, problem{Field: name, Message: fmt.Sprintf("%q %s", name, msg)})
+		}
+	}
+	return req, probs
+}
+
+// fieldLabel is a field name of a request as it may be repeated: at most
+// 40 printable characters.
+func fieldLabel(name string) string {
+	r := []rune(name)
+	if len(r) > 40 {
+		r = append(r[:40], '…')
+	}
+	return strings.Map(func(c rune) rune {
+		if c < ' ' || c == 0x7f {
+			return '?'
+		}
+		return c
+	}, string(r))
+}
+
+// writeProblems answers 400 with every problem of a request.
+func writeProblems(w http.ResponseWriter, probs []problem) {
+	msgs := make([]string, len(probs))
+	for i, p := range probs {
+		msgs[i] = p.Message
+	}
+	msg := msgs[0]
+	if len(msgs) > 1 {
+		msg = fmt.Sprintf("%d problems: %s", len(msgs), strings.Join(msgs, "; "))
+	}
+	writeJSON(w, http.StatusBadRequest, map[string]any{"error": msg, "problems": probs})
+}
+
 // handleCreateReport makes a report: analysts of either audience, donors
-// of the donor audience only. A donor report needs k of at least MinK.
+// of the donor audience only. A donor report needs k of at least MinK. A
+// token makes at most Limits.ReportsPerMinute reports a minute.
 func (s *Server) handleCreateReport(w http.ResponseWriter, r *http.Request, st *reqState) {
 	st.audit = true
-	var req reportRequest
-	bodyRead := readDeadline(w, time.Minute)
-	dec := json.NewDecoder(http.MaxBytesReader(st.raw, r.Body, maxJSONBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&req)
-	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
-		err = errors.New("more than one JSON value")
-	}
-	bodyRead()
+	body, err := io.ReadAll(http.MaxBytesReader(st.raw, r.Body, maxJSONBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -190,34 +333,40 @@ func (s *Server) handleCreateReport(w http.ResponseWriter, r *http.Request, st *
 			writeError(w, http.StatusRequestEntityTooLarge, "the request body is too large; "+reportBodyHelp)
 			return
 		}
+		bodyError(w, st, err)
+		return
+	}
+	req, probs := decodeReportRequest(body)
+	if len(probs) == 1 && probs[0].Field == "" { // not one JSON object
 		st.entry.Reason = "bad_request"
-		writeError(w, http.StatusBadRequest, reportBodyHelp)
+		writeProblems(w, probs)
 		return
 	}
-	if req.Audience == "" {
-		st.entry.Reason = "bad_request"
-		writeError(w, http.StatusBadRequest, `"audience" is required: "analyst" or "donor"`)
-		return
+	aud, audOK := report.ParseAudience(req.Audience)
+	if audOK {
+		st.entry.Audience = string(aud)
+		if st.id.Role == RoleDonor && aud != report.Donor {
+			st.entry.Reason = "role"
+			writeError(w, http.StatusForbidden, "a donor token may make donor reports only")
+			return
+		}
+	} else if _, given := fieldsGiven(probs, "audience"); !given {
+		if req.Audience == "" {
+			probs = append(probs, problem{Field: "audience", Message: `"audience" is required: "analyst" or "donor"`})
+		} else {
+			probs = append(probs, problem{Field: "audience", Message: `"audience" must be "analyst" or "donor"`})
+		}
 	}
-	aud, ok := report.ParseAudience(req.Audience)
-	if !ok {
-		st.entry.Reason = "bad_request"
-		writeError(w, http.StatusBadRequest, `"audience" must be "analyst" or "donor"`)
-		return
+	var p period.Period
+	if _, bad := fieldsGiven(probs, "period"); !bad {
+		if req.Period == "" {
+			probs = append(probs, problem{Field: "period", Message: `"period" is required: a quarter "2025Q3", a year "2025" or a month "2025-08"`})
+		} else if p, err = period.Parse(req.Period); err != nil {
+			probs = append(probs, problem{Field: "period", Message: `"period": ` + err.Error()})
+		} else {
+			st.entry.Period = p.Label
+		}
 	}
-	st.entry.Audience = string(aud)
-	if st.id.Role == RoleDonor && aud != report.Donor {
-		st.entry.Reason = "role"
-		writeError(w, http.StatusForbidden, "a donor token may make donor reports only")
-		return
-	}
-	p, err := period.Parse(req.Period)
-	if err != nil {
-		st.entry.Reason = "bad_period"
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	st.entry.Period = p.Label
 	k := s.cfg.MinK
 	if req.K != nil {
 		k = *req.K
@@ -227,50 +376,64 @@ func (s *Server) handleCreateReport(w http.ResponseWriter, r *http.Request, st *
 	}
 	switch {
 	case k < 1:
-		st.entry.Reason = "bad_k"
-		writeError(w, http.StatusBadRequest, `"k" must be at least 1`)
-		return
+		probs = append(probs, problem{Field: "k", Message: `"k" must be at least 1`})
 	case aud == report.Donor && k < s.cfg.MinK:
-		st.entry.Reason = "bad_k"
-		writeError(w, http.StatusBadRequest, fmt.Sprintf(`"k" of a donor report must be at least %d (the service's least k)`, s.cfg.MinK))
-		return
+		probs = append(probs, problem{Field: "k", Message: fmt.Sprintf(`"k" of a donor report must be at least %d (the service's least k)`, s.cfg.MinK)})
 	case k > 1000:
-		st.entry.Reason = "bad_k"
-		writeError(w, http.StatusBadRequest, `"k" must be at most 1000`)
-		return
+		probs = append(probs, problem{Field: "k", Message: `"k" must be at most 1000`})
 	}
 	var countries []string
 	for _, c := range req.Countries {
 		c = strings.ToUpper(strings.TrimSpace(c))
 		if !reCountry.MatchString(c) {
-			st.entry.Reason = "bad_country"
-			writeError(w, http.StatusBadRequest, `"countries" takes two-letter country codes like "UZ"`)
-			return
+			probs = append(probs, problem{Field: "countries", Message: `"countries" takes two-letter country codes like "UZ"`})
+			countries = nil
+			break
 		}
 		if !slices.Contains(countries, c) {
 			countries = append(countries, c)
 		}
 	}
 	if len(countries) > 300 {
-		st.entry.Reason = "bad_country"
-		writeError(w, http.StatusBadRequest, `"countries" lists too many countries`)
-		return
+		probs = append(probs, problem{Field: "countries", Message: `"countries" lists too many countries`})
+		countries = nil
 	}
 	st.entry.Countries = countries
+	if len(probs) > 0 {
+		st.entry.Reason = "bad_request"
+		if len(probs) == 1 {
+			st.entry.Reason = map[string]string{"period": "bad_period", "k": "bad_k", "countries": "bad_country"}[probs[0].Field]
+			if st.entry.Reason == "" {
+				st.entry.Reason = "bad_request"
+			}
+		}
+		writeProblems(w, probs)
+		return
+	}
+	if wait, ok := s.quota.take(st.id.Name); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		st.entry.Reason = "rate_limit"
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("this token has made %d reports in the last minute, the most allowed; try again in %d seconds", s.cfg.Limits.ReportsPerMinute, secs))
+		return
+	}
 	if !acquire(r.Context(), s.reportSem) {
+		s.quota.giveBack(st.id.Name)
 		writeError(w, http.StatusServiceUnavailable, "the request was cancelled")
 		return
 	}
 	defer func() { <-s.reportSem }()
 	id := newReportID()
 	st.entry.ReportID = id
-	m, err := publish.Make(r.Context(), duckdb.Held{Store: s.cfg.Store}, s.cfg.Catalogue, publish.Request{
+	s.auditStart(st)
+	m, err := s.makeReport(r.Context(), id, publish.Request{
 		Period: p, Audience: aud, K: k, Params: report.DefaultParams,
 		Selection: duckdb.Selection{Countries: countries},
-		Layout:    s.cfg.Layout, Out: filepath.Join(s.cfg.ReportsDir, id),
-		Version: s.cfg.Version, Now: s.cfg.Now(),
+		Layout:    s.cfg.Layout,
+		Version:   s.cfg.Version, Now: s.cfg.Now(),
 	})
 	if err != nil {
+		s.quota.giveBack(st.id.Name)
 		st.entry.ReportID = ""
 		s.reportError(w, r, st, err)
 		return
@@ -280,6 +443,29 @@ func (s *Server) handleCreateReport(w http.ResponseWriter, r *http.Request, st *
 	w.Header().Set("Location", "/api/reports/"+id+"/"+publish.FileManifest)
 	writeJSON(w, http.StatusCreated, meta)
 }
+
+// fieldsGiven reports whether probs already name field (its value was of
+// the wrong type).
+func fieldsGiven(probs []problem, field string) (int, bool) {
+	for i, p := range probs {
+		if p.Field == field {
+			return i, true
+		}
+	}
+	return -1, false
+}
+
+// makeReport is the one place the service makes a report: publish.Make
+// with the store open for reading, into the folder of id, which is then
+// made private to the service's user.
+func (s *Server) makeReport(ctx context.Context, id string, req publish.Request) (*publish.Manifest, error) {
+	req.Out = filepath.Join(s.cfg.ReportsDir, id)
+	// The folder and its files are readable by the service's owner only
+	// from the moment they exist (http.md).
+	req.Private = true
+	return publish.Make(ctx, s.cfg.Store, s.cfg.Catalogue, req)
+}
+
 
 // reportError maps the errors a report can meet to plain answers: the
 // known kinds carry messages made by rrstat from the request and the
@@ -346,14 +532,7 @@ func (s *Server) handleReportFile(w http.ResponseWriter, r *http.Request, st *re
 		return
 	}
 	st.entry.ReportID, st.entry.File = id, name
-	m := s.reports.get(id)
-	if m == nil {
-		// A report made by another process since the service started.
-		if mm, err := s.reports.readManifest(id); err == nil {
-			m = mm
-			s.reports.add(m)
-		}
-	}
+	m := s.reports.lookup(id)
 	if m == nil {
 		st.entry.Reason = "not_found"
 		writeError(w, http.StatusNotFound, "no such report file")
@@ -404,4 +583,79 @@ func downloadName(m *reportMeta, name string) string {
 	}
 	b.WriteString(string(m.Audience) + "-" + m.ID[:8] + "-" + name)
 	return b.String()
+}
+
+// handleDeleteReport removes a report folder (analysts only): 204, or 404
+// for an id the service does not know.
+func (s *Server) handleDeleteReport(w http.ResponseWriter, r *http.Request, st *reqState) {
+	st.audit = true
+	id := r.PathValue("id")
+	if !reID.MatchString(id) {
+		st.entry.Reason = "not_found"
+		writeError(w, http.StatusNotFound, "no such report")
+		return
+	}
+	st.entry.ReportID = id
+	if m := s.reports.lookup(id); m == nil {
+		st.entry.Reason = "not_found"
+		writeError(w, http.StatusNotFound, "no such report")
+		return
+	} else {
+		st.entry.Audience, st.entry.Period = string(m.Audience), m.Period
+	}
+	s.auditStart(st)
+	if err := s.reports.remove(id); err != nil {
+		internalError(w, st, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// expireReports removes the reports made more than KeepFor ago, each with
+// an entry in the audit log.
+func (s *Server) expireReports() {
+	cutoff := s.cfg.Now().Add(-s.cfg.KeepFor)
+	for _, m := range s.reports.list(RoleAnalyst) {
+		if !m.GeneratedAt.Before(cutoff) {
+			continue
+		}
+		e := AuditEntry{Time: s.cfg.Now().UTC(), Action: "expire_report", ReportID: m.ID,
+			Audience: string(m.Audience), Period: m.Period, Outcome: "ok"}
+		if err := s.reports.remove(m.ID); err != nil {
+			s.cfg.Log.Error("cannot remove an old report", "report_id", m.ID, "err", err)
+			e.Outcome = "error"
+		} else {
+			s.cfg.Log.Info("removed a report older than the service keeps them", "report_id", m.ID, "generated_at", m.GeneratedAt)
+		}
+		if s.cfg.Audit != nil {
+			if err := s.cfg.Audit.Write(e); err != nil {
+				s.cfg.Log.Error("audit log write failed", "err", err)
+			}
+		}
+	}
+}
+
+// The hidden folders of the report folder: a report being written
+// (publish's ".<id>.partial-"), an old report being swapped out
+// (".<id>.old-"), a report being removed (".deleting-").
+const deletingPrefix = ".deleting-"
+
+// cleanReportsDir removes the hidden folders a service that was killed
+// left in the report folder: unfinished reports and reports half removed.
+func cleanReportsDir(dir string, log *slog.Logger) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if !strings.HasPrefix(n, ".") || n == "." || n == ".." {
+			continue
+		}
+		if strings.Contains(n, ".partial-") || strings.Contains(n, ".old-") || strings.HasPrefix(n, deletingPrefix) {
+			if err := os.RemoveAll(filepath.Join(dir, n)); err != nil {
+				log.Warn("cannot remove an unfinished report", "err", err)
+			}
+		}
+	}
 }

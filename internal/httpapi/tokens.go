@@ -16,6 +16,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Role is what a token may do (http.md).
@@ -104,6 +106,11 @@ func CreateToken(path string, role Role, name string, now time.Time) (string, er
 	if !reName.MatchString(name) {
 		return "", fmt.Errorf("%w %q: use 1 to 64 letters, digits, '.', '_', '@' or '-'", ErrBadName, name)
 	}
+	unlock, err := lockTokens(path)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	toks, err := ReadTokens(path)
 	if err != nil {
 		return "", err
@@ -128,6 +135,11 @@ func CreateToken(path string, role Role, name string, now time.Time) (string, er
 // RevokeToken removes the token called name from the token file at path.
 // It returns an error wrapping ErrUnknownName when there is none.
 func RevokeToken(path, name string) error {
+	unlock, err := lockTokens(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	toks, err := ReadTokens(path)
 	if err != nil {
 		return err
@@ -142,6 +154,35 @@ func RevokeToken(path, name string) error {
 		return fmt.Errorf("%w %q in %s", ErrUnknownName, name, path)
 	}
 	return writeTokens(path, kept)
+}
+
+// lockTokens takes an exclusive lock for a change of the token file at
+// path, waiting for another process's change to end (8 token creates at
+// once keep 8 tokens). The lock is held on the file's folder (flock), which
+// holds no lock file of its own that could be left behind.
+func lockTokens(path string) (func(), error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("token file folder: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lock token file: %w", err)
+	}
+	for {
+		err = unix.Flock(int(d.Fd()), unix.LOCK_EX)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		d.Close()
+		return nil, fmt.Errorf("lock token file: %w", err)
+	}
+	return func() {
+		unix.Flock(int(d.Fd()), unix.LOCK_UN)
+		d.Close()
+	}, nil
 }
 
 // writeTokens replaces the token file atomically: a private temporary file

@@ -122,5 +122,5 @@ func (d *donor) release(ctx context.Context, s *duckdb.Store, req Request, r *re
 		publish: func() error { return s.PublishRelease(context.WithoutCancel(ctx), rel.ID) },
 		drop:    func() error { return s.DropRelease(context.WithoutCancel(ctx), rel.ID) },
 	}
-	return finish(ctx, req.Out, r, lab, m, rec)
+	return finish(ctx, req, r, lab, m, rec)
 }

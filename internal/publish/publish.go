@@ -64,6 +64,9 @@ type Request struct {
 	Selection duckdb.Selection
 	Layout    *layout.Layout
 	Out       string // the folder to write; replaced only when the new one is complete
+	// Private makes the folder and its files readable by their owner only
+	// (the service's reports; http.md).
+	Private bool
 	Synthetic bool
 	Version   string
 	Now       time.Time // generated-at; zero means time.Now()
@@ -241,7 +244,7 @@ func Make(ctx context.Context, st Store, cat indicator.Catalogue, req Request) (
 		m.Targets = &TargetsInfo{File: filepath.Base(req.Targets.File), SHA256: req.Targets.SHA256, Targets: req.Targets.Len()}
 	}
 	if req.Audience != report.Donor {
-		if err := finish(ctx, req.Out, r, lab, m, nil); err != nil {
+		if err := finish(ctx, req, r, lab, m, nil); err != nil {
 			return nil, err
 		}
 		return m, nil
@@ -285,14 +288,15 @@ func Make(ctx context.Context, st Store, cat indicator.Catalogue, req Request) (
 // finish counts the cells, builds the view and writes the folder; record,
 // when not nil, runs between writing the folder's files and putting the
 // folder in place, and drop when that fails.
-func finish(ctx context.Context, out string, r *report.Report, lab *labels.Labels, m *Manifest, rec *recorder) error {
+func finish(ctx context.Context, req Request, r *report.Report, lab *labels.Labels, m *Manifest, rec *recorder) error {
+	out := req.Out
 	m.Cells = countCells([]*cell.Table{r.Cells}, nil)
 	m.SeriesCells = countCells(r.WindowTables(), cell.SeriesDimensions)
 	v, err := view.Build(r, lab)
 	if err != nil {
 		return err
 	}
-	if err := writeFolder(ctx, out, r, v, m, rec); err != nil {
+	if err := writeFolder(ctx, out, req.Private, r, v, m, rec); err != nil {
 		return err
 	}
 	m.Folder = out
@@ -331,7 +335,7 @@ func countCells(tables []*cell.Table, dims []string) CellCounts {
 
 // writeFolder writes the files into a hidden sibling of out and swaps it
 // into place.
-func writeFolder(ctx context.Context, out string, r *report.Report, v *view.View, m *Manifest, rec *recorder) (err error) {
+func writeFolder(ctx context.Context, out string, private bool, r *report.Report, v *view.View, m *Manifest, rec *recorder) (err error) {
 	out = filepath.Clean(out)
 	parent := filepath.Dir(out)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -360,20 +364,24 @@ func writeFolder(ctx context.Context, out string, r *report.Report, v *view.View
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		info, err := writeFile(filepath.Join(tmp, wr.name), wr.write)
+		info, err := writeFile(filepath.Join(tmp, wr.name), private, wr.write)
 		if err != nil {
 			return fmt.Errorf("write %s: %w", wr.name, err)
 		}
 		m.Files = append(m.Files, info)
 	}
-	if _, err := writeFile(filepath.Join(tmp, FileManifest), func(w io.Writer) error {
+	if _, err := writeFile(filepath.Join(tmp, FileManifest), private, func(w io.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(m)
 	}); err != nil {
 		return fmt.Errorf("write %s: %w", FileManifest, err)
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it private
+	mode := os.FileMode(0o755)
+	if private {
+		mode = 0o700
+	}
+	if err := os.Chmod(tmp, mode); err != nil { // MkdirTemp makes it private
 		return err
 	}
 	if err := syncDir(tmp); err != nil {
@@ -416,8 +424,12 @@ func cleanStale(parent, base string) {
 	}
 }
 
-func writeFile(path string, write func(io.Writer) error) (FileInfo, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+func writeFile(path string, private bool, write func(io.Writer) error) (FileInfo, error) {
+	mode := os.FileMode(0o644)
+	if private {
+		mode = 0o600
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
 	if err != nil {
 		return FileInfo{}, err
 	}

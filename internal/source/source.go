@@ -59,11 +59,24 @@ func NormalizeEncoding(s string) (string, error) {
 	return "", fmt.Errorf("unknown encoding %q: use utf-8, utf-16 or windows-1251 (cp1251)", s)
 }
 
-// Limits bound what an upload may unpack to (http.md); zero means no limit.
+// Limits bound what an upload may unpack to and hold (http.md); zero
+// means no limit.
 type Limits struct {
-	MaxUnpackedBytes int64
-	MaxEntries       int
+	MaxUnpackedBytes int64 // a zip or workbook in all
+	MaxEntries       int   // entries of a zip or workbook
+	MaxPartBytes     int64 // any one entry of it
+	// MaxRows bounds the data rows of an export, all tables together. A
+	// Parquet file's rows are counted by the loader (duckdb.LoadOptions).
+	MaxRows int64
+	// MaxSheetBytes bounds what the cells of a workbook take in memory once
+	// read (an estimate: text plus Go's overhead per cell and row), and so
+	// what a workbook of many small or shared cells can make the process
+	// hold.
+	MaxSheetBytes int64
 }
+
+// any reports whether a limit is set.
+func (l Limits) any() bool { return l != Limits{} }
 
 // ErrTooLarge is wrapped when an archive breaks a Limit.
 var ErrTooLarge = errors.New("export too large")
@@ -182,6 +195,17 @@ func Open(path string, opt Options) (*Export, error) {
 		err = e.openWorkbook(path, opt)
 	default:
 		err = export.Refusef("%s: not an export: give a folder of CSV or Parquet files, a .zip of CSV files, or an .xlsx workbook", path)
+	}
+	if err == nil && opt.Limits.MaxRows > 0 {
+		var rows int64
+		for _, t := range e.Tables {
+			if t.Format == CSV {
+				rows += t.Rows()
+			}
+		}
+		if rows > opt.Limits.MaxRows {
+			err = fmt.Errorf("%w: %s holds %d rows, more than the limit of %d", ErrTooLarge, filepath.Base(path), rows, opt.Limits.MaxRows)
+		}
 	}
 	if err == nil && e.Tables[export.Returnees] == nil {
 		err = export.Refusef("%s: the returnees table is missing (returnees.csv, returnees.parquet or a sheet named returnees)", path)

@@ -35,14 +35,27 @@ func (e *Export) openWorkbook(path string, opt Options) error {
 		return export.Refusef("%s: not a readable workbook: %v", name, err)
 	}
 	err = checkZip(&zr.Reader, name, opt.Limits)
+	if err == nil && opt.Limits.any() {
+		err = checkWorkbook(&zr.Reader, name, opt.Limits)
+		if errors.Is(err, errUnreadable) {
+			err = export.Refusef("%s: not a readable workbook: %v", name, errors.Unwrap(err))
+		}
+	}
 	zr.Close()
 	if err != nil {
 		return err
 	}
-	xo := excelize.Options{}
+	// Large sheets and shared strings are unpacked to temporary files, in
+	// the export's own folder (removed by Close), never the system's.
+	xo := excelize.Options{TmpDir: e.tmp}
 	if opt.Limits.MaxUnpackedBytes > 0 {
 		xo.UnzipSizeLimit = opt.Limits.MaxUnpackedBytes
 		xo.UnzipXMLSizeLimit = min(opt.Limits.MaxUnpackedBytes, 16<<20)
+	}
+	if opt.Limits.MaxSheetBytes > 0 {
+		// Parts read whole are decoded into structures several times
+		// their size; beyond 4 MiB excelize streams them from a file.
+		xo.UnzipXMLSizeLimit = min(xo.UnzipXMLSizeLimit, 4<<20)
 	}
 	f, err := excelize.OpenFile(path, xo)
 	if err != nil {
@@ -65,12 +78,13 @@ func (e *Export) openWorkbook(path string, opt Options) error {
 		}
 		sheets[lower] = s
 	}
+	var held sheetBudget
 	for _, tn := range export.TableNames {
 		sheet, ok := sheets[tn]
 		if !ok {
 			continue
 		}
-		t, err := readSheet(f, sheet, tn, date1904, opt)
+		t, err := readSheet(f, sheet, tn, date1904, opt, &held)
 		if err != nil {
 			return err
 		}
@@ -92,7 +106,7 @@ func (e *Export) openWorkbook(path string, opt Options) error {
 
 // readSheet reads a sheet's rows; the first non-blank row is the header,
 // blank rows are skipped, and every record keeps its sheet row number.
-func readSheet(f *excelize.File, sheet, tn string, date1904 bool, opt Options) (*Table, error) {
+func readSheet(f *excelize.File, sheet, tn string, date1904 bool, opt Options, held *sheetBudget) (*Table, error) {
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		return nil, export.Refusef("sheet %s: %v", sheet, err)
@@ -123,6 +137,9 @@ func readSheet(f *excelize.File, sheet, tn string, date1904 bool, opt Options) (
 			t.Header = cols
 			continue
 		}
+		if err := held.add(cols, opt.Limits); err != nil {
+			return nil, fmt.Errorf("%w: sheet %s: %v", ErrTooLarge, sheet, err)
+		}
 		t.Records = append(t.Records, cols)
 		t.RowLines = append(t.RowLines, row)
 	}
@@ -136,6 +153,25 @@ func readSheet(f *excelize.File, sheet, tn string, date1904 bool, opt Options) (
 		return nil, nil
 	}
 	return t, nil
+}
+
+// sheetBudget counts the rows of a workbook read so far and estimates the
+// memory their cells take.
+type sheetBudget struct{ rows, bytes int64 }
+
+func (b *sheetBudget) add(cols []string, lim Limits) error {
+	b.rows++
+	b.bytes += 24 + 8 // the record's slice header and its line number
+	for _, c := range cols {
+		b.bytes += 16 + int64(len(c))
+	}
+	if lim.MaxRows > 0 && b.rows > lim.MaxRows {
+		return fmt.Errorf("more than %d rows, the limit", lim.MaxRows)
+	}
+	if lim.MaxSheetBytes > 0 && b.bytes > lim.MaxSheetBytes {
+		return fmt.Errorf("the cells read so far take more than the limit of %s in memory", sizeText(lim.MaxSheetBytes))
+	}
+	return nil
 }
 
 // convertSheetValues applies the contract's spreadsheet rules to raw cell

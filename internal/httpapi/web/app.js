@@ -54,28 +54,37 @@
     const t = token();
     for (const id of ['snapshots-section', 'upload-section', 'report-section', 'reports-section']) $(id).hidden = true;
     role = '';
+    delete document.body.dataset.role;
     if (!t) { setText('token-status', 'No token yet.'); return; }
     setText('token-status', 'Checking the token…');
-    const r = await api('/api/reports');
-    if (r.status === 401) { setText('token-status', 'The service does not accept this token: ' + errorText(r), 'error'); return; }
-    if (!r.ok) { setText('token-status', 'The service answered ' + errorText(r), 'error'); return; }
-    const s = await api('/api/snapshots');
-    role = s.ok ? 'analyst' : (s.status === 403 ? 'donor' : '');
+    // The page asks whose token it holds; it never tries an endpoint to
+    // find out (a refused try would be logged against the person).
+    const who = await api('/api/whoami');
+    if (who.status === 401 || who.status === 429) { setText('token-status', 'The service does not accept this token: ' + errorText(who), 'error'); return; }
+    if (!who.ok || !who.body) { setText('token-status', 'The service answered ' + errorText(who), 'error'); return; }
+    role = who.body.role === 'analyst' ? 'analyst' : 'donor';
     setText('token-status', role === 'analyst'
-      ? 'Signed in with an analyst token.'
-      : 'Signed in with a donor token: you can make and fetch donor reports.', 'ok');
+      ? 'Signed in as ' + who.body.name + ' with an analyst token.'
+      : 'Signed in as ' + who.body.name + ' with a donor token: you can make and fetch donor reports.', 'ok');
     document.body.dataset.role = role;
     $('report-section').hidden = false;
     $('reports-section').hidden = false;
     const aud = $('report-audience');
     for (const o of aud.options) o.disabled = role !== 'analyst' && o.value !== 'donor';
     if (role !== 'analyst') aud.value = 'donor';
+    showK();
     if (role === 'analyst') {
       $('snapshots-section').hidden = false;
       $('upload-section').hidden = false;
-      showSnapshots(s.body);
+      await refreshSnapshots();
     }
-    showReports(r.body);
+    await refreshReports();
+  }
+
+  // showK shows the k field for donor reports only: analyst reports
+  // suppress nothing.
+  function showK() {
+    $('report-k-label').hidden = $('report-audience').value !== 'donor';
   }
 
   function showSnapshots(body) {
@@ -159,6 +168,40 @@
     }
   }
 
+  // rejectsTable shows every rejected row of a load, a page at a time.
+  const PAGE = 25;
+  function rejectsTable(rej) {
+    const box = el('div', { class: 'rejects', id: 'rejects' });
+    const caption = el('p', { id: 'rejects-caption' });
+    const table = el('table', {}, el('thead', {}, el('tr', {},
+      el('th', { text: 'file' }), el('th', { class: 'num', text: 'line' }), el('th', { text: 'column' }),
+      el('th', { text: 'value' }), el('th', { text: 'reason' }))));
+    const tb = el('tbody');
+    table.append(tb);
+    const prev = el('button', { type: 'button', class: 'secondary', id: 'rejects-prev', text: '‹ Previous' });
+    const next = el('button', { type: 'button', class: 'secondary', id: 'rejects-next', text: 'Next ›' });
+    let page = 0;
+    const pages = Math.max(1, Math.ceil(rej.length / PAGE));
+    function draw() {
+      tb.replaceChildren();
+      for (const x of rej.slice(page * PAGE, (page + 1) * PAGE)) {
+        tb.append(el('tr', {}, el('td', { text: x.file }), el('td', { class: 'num', text: String(x.line) }),
+          el('td', { text: x.column || '' }), el('td', { class: 'mono value', text: x.value === undefined ? '' : String(x.value) }),
+          el('td', { text: x.reason })));
+      }
+      caption.textContent = rej.length + ' rejected row' + (rej.length === 1 ? '' : 's') +
+        (pages > 1 ? ' (page ' + (page + 1) + ' of ' + pages + ', rows ' + (page * PAGE + 1) + '–' + Math.min(rej.length, (page + 1) * PAGE) + ')' : '') + ':';
+      prev.disabled = page === 0;
+      next.disabled = page >= pages - 1;
+    }
+    prev.addEventListener('click', () => { if (page > 0) { page--; draw(); } });
+    next.addEventListener('click', () => { if (page < pages - 1) { page++; draw(); } });
+    draw();
+    box.append(caption, table);
+    if (pages > 1) box.append(el('div', { class: 'row pager' }, prev, next));
+    return box;
+  }
+
   async function upload(ev) {
     ev.preventDefault();
     const file = $('upload-file').files[0];
@@ -172,30 +215,33 @@
       const r = await api('/api/exports' + q, { method: 'POST', body: file, headers: { 'Content-Type': 'application/octet-stream' } });
       out.replaceChildren();
       const sum = r.body && r.body.exports && r.body.exports[0];
-      if (!sum) { out.append(el('p', { class: 'status error', id: 'upload-status', text: errorText(r) })); return; }
+      if (!sum) {
+        // Refused before loading (too large, too slow ...): the reason.
+        out.append(el('p', { class: 'status error', id: 'upload-status', 'data-status': 'refused',
+          text: 'The upload was refused: ' + errorText(r) + ' Nothing was loaded; the store is as it was.' }));
+        return;
+      }
       const line = sum.status === 'failed'
         ? 'Failed: ' + (sum.error || 'the export was refused').replace(/\.?$/, '.') + ' Nothing was loaded; the store is as it was.'
         : (sum.status === 'loaded' ? 'Loaded ' : 'Unchanged: identical to the current snapshot of ') + sum.country + ' (snapshot ' + sum.snapshot_id + ').';
       out.append(el('p', { class: 'status ' + (sum.status === 'failed' ? 'error' : 'ok'), id: 'upload-status', 'data-status': sum.status, text: line }));
-      const t = el('table', {}, el('thead', {}, el('tr', {},
-        el('th', { text: 'table' }), el('th', { class: 'num', text: 'rows read' }), el('th', { class: 'num', text: 'loaded' }),
-        el('th', { class: 'num', text: 'merged' }), el('th', { class: 'num', text: 'rejected' }))));
-      const tb = el('tbody');
-      for (const [name, c] of Object.entries(sum.tables || {})) {
-        tb.append(el('tr', {}, el('td', { text: name }), el('td', { class: 'num', text: String(c.rows_read) }),
-          el('td', { class: 'num', text: String(c.loaded) }), el('td', { class: 'num', text: String(c.merged) }),
-          el('td', { class: 'num', text: String(c.rejected) })));
-      }
-      t.append(tb);
-      out.append(t);
-      const rej = sum.rejects || [];
-      if (rej.length) {
-        const ul = el('ul', { class: 'rejects' });
-        for (const x of rej.slice(0, 20)) {
-          ul.append(el('li', { text: x.file + ' line ' + x.line + (x.column ? ', column ' + x.column : '') + ': ' + x.reason }));
+      // The counts, when rows were read at all (a refused export has none).
+      const tables = Object.entries(sum.tables || {});
+      if (tables.some(([, c]) => c.rows_read > 0)) {
+        const t = el('table', { id: 'upload-counts' }, el('thead', {}, el('tr', {},
+          el('th', { text: 'table' }), el('th', { class: 'num', text: 'rows read' }), el('th', { class: 'num', text: 'loaded' }),
+          el('th', { class: 'num', text: 'merged' }), el('th', { class: 'num', text: 'rejected' }))));
+        const tb = el('tbody');
+        for (const [name, c] of tables) {
+          tb.append(el('tr', {}, el('td', { text: name }), el('td', { class: 'num', text: String(c.rows_read) }),
+            el('td', { class: 'num', text: String(c.loaded) }), el('td', { class: 'num', text: String(c.merged) }),
+            el('td', { class: 'num', text: String(c.rejected) })));
         }
-        out.append(el('p', { text: rej.length + ' rejected rows' + (rej.length > 20 ? ' (first 20 shown)' : '') + ':' }), ul);
+        t.append(tb);
+        out.append(t);
       }
+      const rej = sum.rejects || [];
+      if (rej.length) out.append(rejectsTable(rej));
       for (const w of sum.warnings || []) out.append(el('p', { class: 'warning', text: 'Warning: ' + w }));
       await refreshSnapshots();
     } catch (e) {
@@ -216,8 +262,8 @@
         period: $('report-period').value.trim(),
         audience: $('report-audience').value,
         countries,
-        k: parseInt($('report-k').value, 10) || 5,
       };
+      if (body.audience === 'donor') body.k = parseInt($('report-k').value, 10) || 5;
       const r = await api('/api/reports', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
       out.replaceChildren();
       if (r.status !== 201) { out.append(el('p', { class: 'status error', id: 'report-status', text: errorText(r) })); return; }
@@ -246,6 +292,7 @@
       useToken();
     });
     $('upload-form').addEventListener('submit', upload);
+    $('report-audience').addEventListener('change', showK);
     $('report-form').addEventListener('submit', makeReport);
     useToken();
   });
