@@ -49,6 +49,8 @@ func commands() []command {
 		{"load", "load exports into the store as new snapshots", runLoad},
 		{"validate", "check exports like load, touching no store", runValidate},
 		{"snapshots", "list the snapshots in the store", runSnapshots},
+		{"releases", "list the donor releases recorded in the store", runReleases},
+		{"audit", "check every donor release of the store together", runAudit},
 		{"report", "write a report folder for a period", runReport},
 		{"indicators", "list the indicator catalogue", runIndicators},
 		{"demo", "generate a synthetic regional dataset and report on it", runDemo},

@@ -29,6 +29,7 @@ import (
 	"rrstat/internal/duckdb"
 	"rrstat/internal/indicator"
 	"rrstat/internal/layout"
+	"rrstat/internal/release"
 	"rrstat/internal/report"
 )
 
@@ -375,6 +376,8 @@ func (s *Server) routes() {
 	s.handle("POST /api/exports", "upload_export", analystOnly, s.handleExport)
 	s.handle("GET /api/snapshots", "list_snapshots", analystOnly, s.handleSnapshots)
 	s.handle("GET /api/indicators", "list_indicators", analystDonor, s.handleIndicators)
+	s.handle("GET /api/releases", "list_releases", analystOnly, s.handleReleases)
+	s.handle("GET /api/audit", "audit", analystOnly, s.handleAudit)
 	s.handle("POST /api/reports", "create_report", analystDonor, s.handleCreateReport)
 	s.handle("GET /api/reports", "list_reports", analystDonor, s.handleListReports)
 	s.handle("DELETE /api/reports/{id}", "delete_report", analystOnly, s.handleDeleteReport)
@@ -859,6 +862,44 @@ func (s *Server) handleSnapshots(w http.ResponseWriter, r *http.Request, st *req
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"snapshots": snaps})
+}
+
+// ledger reads the release ledger.
+func (s *Server) ledger(ctx context.Context) ([]*release.Release, error) {
+	var rels []*release.Release
+	err := s.cfg.Store.Read(ctx, func(db *duckdb.Store) error {
+		var err error
+		rels, err = db.Releases(ctx)
+		return err
+	})
+	return rels, err
+}
+
+// handleReleases lists the release ledger, as rrstat releases --json; the
+// folders are the service's own and are left out.
+func (s *Server) handleReleases(w http.ResponseWriter, r *http.Request, st *reqState) {
+	rels, err := s.ledger(r.Context())
+	if err != nil {
+		internalError(w, st, err)
+		return
+	}
+	list := []release.Listing{}
+	for _, rel := range rels {
+		l := rel.List()
+		l.Folder = ""
+		list = append(list, l)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"releases": list})
+}
+
+// handleAudit checks the ledger, as rrstat audit --json.
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, st *reqState) {
+	rels, err := s.ledger(r.Context())
+	if err != nil {
+		internalError(w, st, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, release.Audit(s.cfg.Catalogue, rels))
 }
 
 func (s *Server) handleIndicators(w http.ResponseWriter, r *http.Request, st *reqState) {

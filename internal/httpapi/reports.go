@@ -24,9 +24,11 @@ import (
 	"time"
 
 	"rrstat/internal/duckdb"
+	"rrstat/internal/labels"
 	"rrstat/internal/period"
 	"rrstat/internal/publish"
 	"rrstat/internal/report"
+	"rrstat/reports"
 )
 
 // A report id is 24 lower-case base32 characters (120 random bits). Ids
@@ -197,9 +199,20 @@ type reportRequest struct {
 	Audience  string
 	Countries []string
 	K         *int
+	Window    int
+	Lang      string
 }
 
-const reportBodyHelp = `the body must be one JSON object like {"period": "2025Q3", "audience": "donor", "countries": ["UZ"], "k": 5}`
+const reportBodyHelp = `the body must be one JSON object like {"period": "2025Q3", "audience": "donor", "countries": ["UZ"], "k": 5, "window": 8, "lang": "ru"}`
+
+// labels returns the built-in labels of a language (English when none is
+// asked for).
+func (s *Server) labels(lang string) (*labels.Labels, error) {
+	if lang == "" {
+		lang = labels.Reference
+	}
+	return labels.Load(reports.FS, lang, s.cfg.Catalogue)
+}
 
 // problem is one thing wrong with a request, by field.
 type problem struct {
@@ -225,6 +238,24 @@ var reportFields = map[string]func(raw json.RawMessage, req *reportRequest) stri
 			return msg
 		}
 		req.K = &k
+		return ""
+	},
+	"window": func(raw json.RawMessage, req *reportRequest) string {
+		if msg := decodeField(raw, &req.Window, "a whole number of periods from 1 to 40"); msg != "" {
+			return msg
+		}
+		if req.Window < period.MinWindow || req.Window > period.MaxWindow {
+			return fmt.Sprintf("must be from %d to %d periods", period.MinWindow, period.MaxWindow)
+		}
+		return ""
+	},
+	"lang": func(raw json.RawMessage, req *reportRequest) string {
+		if msg := decodeField(raw, &req.Lang, `"en", "ru" or "uz"`); msg != "" {
+			return msg
+		}
+		if !slices.Contains(labels.Languages, req.Lang) {
+			return fmt.Sprintf("must be one of %s", strings.Join(labels.Languages, ", "))
+		}
 		return ""
 	},
 }
@@ -426,8 +457,14 @@ func (s *Server) handleCreateReport(w http.ResponseWriter, r *http.Request, st *
 	id := newReportID()
 	st.entry.ReportID = id
 	s.auditStart(st)
+	lab, err := s.labels(req.Lang)
+	if err != nil {
+		s.quota.giveBack(st.id.Name)
+		internalError(w, st, err)
+		return
+	}
 	m, err := s.makeReport(r.Context(), id, publish.Request{
-		Period: p, Audience: aud, K: k, Params: report.DefaultParams,
+		Period: p, Window: req.Window, Labels: lab, Audience: aud, K: k, Params: report.DefaultParams,
 		Selection: duckdb.Selection{Countries: countries},
 		Layout:    s.cfg.Layout,
 		Version:   s.cfg.Version, Now: s.cfg.Now(),

@@ -42,6 +42,8 @@ func TestRoles(t *testing.T) {
 		{"POST", "/api/exports?encoding=utf-8", "<sample>", authed(200, 403)},
 		{"GET", "/api/snapshots", "", authed(200, 403)},
 		{"GET", "/api/indicators", "", authed(200, 200)},
+		{"GET", "/api/releases", "", authed(200, 403)},
+		{"GET", "/api/audit", "", authed(200, 403)},
 		{"POST", "/api/reports", `{"period": "2025Q3", "audience": "donor", "countries": ["UZ"], "k": 5}`, authed(201, 201)},
 		{"POST", "/api/reports", `{"period": "2025Q3", "audience": "analyst", "countries": ["UZ"]}`, authed(201, 403)},
 		{"GET", "/api/reports", "", authed(200, 200)},

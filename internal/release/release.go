@@ -162,3 +162,39 @@ type Revision struct {
 	Later     string `json:"later_release"`
 	Now       int64  `json:"now"`
 }
+
+// Listing is a release as `rrstat releases` and GET /api/releases list it.
+type Listing struct {
+	ID         string     `json:"id"`
+	Seq        int64      `json:"seq"`
+	CreatedAt  time.Time  `json:"created_at"`
+	Period     string     `json:"period"`
+	Window     int        `json:"window"`
+	K          int        `json:"k"`
+	Countries  []string   `json:"countries"`
+	Snapshots  []string   `json:"snapshots"`
+	Published  int        `json:"cells_published"`
+	Suppressed Suppressed `json:"cells_suppressed"`
+	Folder     string     `json:"folder"`
+}
+
+// Suppressed counts a release's suppressed cells by the rule that
+// suppressed them.
+type Suppressed struct {
+	Rule1  int `json:"rule1"`
+	Rule2  int `json:"rule2"`
+	Series int `json:"series_protection"`
+}
+
+// List returns the listing of a release.
+func (r *Release) List() Listing {
+	l := Listing{ID: r.ID, Seq: r.Seq, CreatedAt: r.CreatedAt, Period: r.Period, Window: r.Window, K: r.K,
+		Countries: append([]string{}, r.Countries...), Snapshots: append([]string{}, r.Snapshots...), Folder: r.Folder,
+		Suppressed: Suppressed{r.Primary, r.Secondary, r.Series}}
+	for i := range r.Cells {
+		if r.Cells[i].Published() {
+			l.Published++
+		}
+	}
+	return l
+}

@@ -264,6 +264,9 @@
         countries,
       };
       if (body.audience === 'donor') body.k = parseInt($('report-k').value, 10) || 5;
+      const win = parseInt($('report-window').value, 10);
+      if (win) body.window = win;
+      body.lang = $('report-lang').value;
       const r = await api('/api/reports', { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
       out.replaceChildren();
       if (r.status !== 201) { out.append(el('p', { class: 'status error', id: 'report-status', text: errorText(r) })); return; }
