@@ -147,7 +147,8 @@ const candidatesTried = 3
 // component. A cell that an earlier release published too is no candidate
 // (hiding it again hides nothing). Candidates are ranked: breakdowns
 // before totals, the report's own period before earlier periods of its
-// window, smaller cells before larger ones, then the catalogue's order;
+// window, smaller cells before larger ones (zeros last), then the
+// catalogue's order;
 // of the first candidatesTried, the one that leaves the fewest figures
 // exposed is suppressed (ties: the higher ranked). This repeats until no
 // figure is exposed. Suppressing a cell only removes knowledge, so the
@@ -241,7 +242,8 @@ func Protect(cat indicator.Catalogue, ledger []*Release, next *Release) *Protect
 }
 
 // rank orders candidates: breakdowns before totals, the own period
-// first, smaller cells first, then the catalogue's order.
+// first, smaller non-zero cells first (zeros last), then the catalogue's
+// order.
 func rank(a, b *Cell, own string, order map[string]int) int {
 	at, bt := a.Dimension == cell.TotalDimension, b.Dimension == cell.TotalDimension
 	if at != bt {
@@ -257,8 +259,15 @@ func rank(a, b *Cell, own string, order map[string]int) int {
 		}
 		return 1
 	}
+	// A zero is the last resort: hiding it hides little, and it reads as
+	// if there were some (rule 2 likewise takes the smallest non-zero).
 	if sa, sb := size(a), size(b); sa != sb {
-		if sa < sb {
+		switch {
+		case sa == 0:
+			return 1
+		case sb == 0:
+			return -1
+		case sa < sb:
 			return -1
 		}
 		return 1
