@@ -503,7 +503,6 @@ func (s *Server) makeReport(ctx context.Context, id string, req publish.Request)
 	return publish.Make(ctx, s.cfg.Store, s.cfg.Catalogue, req)
 }
 
-
 // reportError maps the errors a report can meet to plain answers: the
 // known kinds carry messages made by rrstat from the request and the
 // store's snapshot list; anything else is an internal error.

@@ -66,7 +66,7 @@ type Request struct {
 	Out       string // the folder to write; replaced only when the new one is complete
 	// Private makes the folder and its files readable by their owner only
 	// (the service's reports; http.md).
-	Private bool
+	Private   bool
 	Synthetic bool
 	Version   string
 	Now       time.Time // generated-at; zero means time.Now()
