@@ -152,6 +152,64 @@ func TestWaves(t *testing.T) {
 	}
 }
 
+func TestApportion(t *testing.T) {
+	for _, tc := range []struct {
+		total   int
+		weights []int
+		want    []int
+	}{
+		{10, []int{137, 317, 0}, []int{3, 7, 0}},
+		{96, []int{97, 312, 2}, []int{23, 73, 0}}, // 22.66, 72.88, 0.47
+		{3, []int{1, 1, 1}, []int{1, 1, 1}},
+		{2, []int{1, 1, 1}, []int{1, 1, 0}}, // ties go to the earlier part
+		{0, []int{5, 3}, []int{0, 0}},
+		{7, []int{0, 4}, []int{0, 7}},
+	} {
+		got := apportion(tc.total, tc.weights)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("apportion(%d, %v) = %v, want %v", tc.total, tc.weights, got, tc.want)
+		}
+	}
+}
+
+// TestPooledSplit checks the split of an aggregate reported without one:
+// the pooled shares of the country's operations from the same origins
+// with a reported split; all the country's when none is from there.
+func TestPooledSplit(t *testing.T) {
+	op := func(cc, name string, p, w, c, m Count, from ...string) Operation {
+		return Operation{Country: cc, Name: name, Persons: p, Women: w, Children: c, Men: m, ReturnedFrom: from}
+	}
+	n := NotReported
+	ops := []Operation{
+		op("XX", "A", 100, 20, 80, n, "SY"),    // men = 0 by arithmetic
+		op("XX", "B", 50, n, 50, n, "IQ"),      // child-only by arithmetic
+		op("XX", "C", 30, n, 20, n, "AF"),      // adults of unreported sex: no reported split
+		op("XX", "D", n, n, 40, n, "SY"),       // persons not reported: none
+		op("XX", "E", 10, 1, 9, 0, "SY", "AF"), // an origin outside SY;IQ
+		op("YY", "F", 10, 0, 0, 10, "SY"),      // another country
+	}
+	agg := op("XX", "agg", 15, n, n, n, "SY", "IQ")
+	split, rule, err := pooledSplit(agg, ops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A and B: 20 women, 130 children of 150; 15 gives 2, 13, 0.
+	if split != [3]int{2, 13, 0} {
+		t.Errorf("split %v, want [2 13 0]", split)
+	}
+	if !strings.Contains(rule, "A, B: 20 women, 130 children, 0 men of 150") {
+		t.Errorf("rule %q does not name the operations and figures used", rule)
+	}
+	// No operation from TR: all of XX's with a reported split (A, B, E).
+	split, rule, err = pooledSplit(op("XX", "agg", 16, n, n, n, "TR"), ops)
+	if err != nil || split != [3]int{2, 14, 0} || !strings.Contains(rule, "none from TR") {
+		t.Errorf("TR: %v, %q, %v; want [2 14 0] from all of XX's operations", split, rule, err)
+	}
+	if _, _, err := pooledSplit(op("ZZ", "agg", 5, n, n, n, "SY"), ops); err == nil {
+		t.Error("ZZ without operations: no error")
+	}
+}
+
 func TestWavesOptions(t *testing.T) {
 	if _, err := Waves(Options{Countries: []string{"TM"}}); !errors.Is(err, ErrNoOperations) {
 		t.Errorf("TM: got %v, want ErrNoOperations", err)

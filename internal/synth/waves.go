@@ -75,11 +75,6 @@ type spreadPart struct {
 
 type opKey struct{ country, name string }
 
-// aikolWomen and aikolPersons are the reported sums of Kyrgyzstan's six
-// Aikol flights (137 women among 454 persons), used for the sex/age split of
-// the unnamed KG returns that are reported only as "ten women and children".
-const aikolWomen, aikolPersons = 137, 454
-
 // noteFacts are the per-operation choices. Each comment says what the note
 // reports and which rule fills which gap.
 var noteFacts = map[opKey]facts{
@@ -119,14 +114,15 @@ var noteFacts = map[opKey]facts{
 	// "(unnamed additional returns)": 10 "women and children" from Syria
 	// and Turkey in 2024-2025, no dates, no split, one aggregate. We
 	// generate it rather than drop it, so that KG's totals match the
-	// reported sum of operations: 3 women and 7 children (the women's share
-	// of the six Aikol flights, 137/454, times 10, rounded), spread over
-	// three waves on the 15th of October 2024, February 2025 and June 2025
-	// (evenly between Aikol-6 in July 2024 and the 2025 report), returned
-	// from SY, TR and SY in turn.
+	// reported sum of operations. The split is the generic one for an
+	// aggregate without a split (pooledSplit): KG's operations from SY or
+	// TR with a reported split are the six Aikol flights (137 women, 317
+	// children, no men of 454), which gives 3 women and 7 children, no
+	// men, as "women and children" says. Spread over three waves on the
+	// 15th of October 2024, February 2025 and June 2025 (evenly between
+	// Aikol-6 in July 2024 and the 2025 report), returned from SY, TR and
+	// SY in turn.
 	{"KG", "(unnamed additional returns)"}: {
-		derived:     &headcount{persons: 10, women: roundDiv(10*aikolWomen, aikolPersons), children: 10 - roundDiv(10*aikolWomen, aikolPersons)},
-		derivedRule: "'ten women and children' without a split: 3 women and 7 children, the women's share of the six Aikol flights (137 of 454) applied to 10",
 		spread: []spreadPart{
 			{"2024-10-15", "SY"}, {"2025-02-15", "TR"}, {"2025-06-15", "SY"},
 		},
@@ -163,7 +159,11 @@ const defaultDay = 15
 //     Asia were overwhelmingly women and children; the rule is listed).
 //  4. Unreported counts with nothing left over are 0 (TJ's three women
 //     released from prison: no children, no men).
-//  5. persons, when unreported, is women + children + men.
+//  5. When persons is reported and none of women, children and men is
+//     (an aggregate such as "further returns in smaller groups"), persons
+//     is split by the pooled shares of the country's operations with a
+//     reported split (pooledSplit).
+//  6. persons, when unreported, is women + children + men.
 //
 // Dates: a day date is used as is; a month date takes the day its note
 // names, otherwise the 15th; an undated aggregate is spread as its facts say
@@ -232,6 +232,13 @@ func resolveWaves(ops []Operation) (waves []Wave, skipped []string, err error) {
 				} else {
 					w.Rules = append(w.Rules, fmt.Sprintf("the %d adults of unreported sex are taken as women (returns to Central Asia were overwhelmingly women and children)", rest))
 				}
+			case unrep == 3:
+				split, rule, err := pooledSplit(op, ops)
+				if err != nil {
+					return nil, nil, err
+				}
+				wo, c, m = Count(split[0]), Count(split[1]), Count(split[2])
+				w.Rules = append(w.Rules, rule)
 			default:
 				return nil, nil, fmt.Errorf("operation %s %q: cannot split persons %d into women %s, children %s, men %s", op.Country, op.Name, p, wo, c, m)
 			}
@@ -355,8 +362,6 @@ func share(total, i, n int) int {
 	return s
 }
 
-func roundDiv(a, b int) int { return int(math.Round(float64(a) / float64(b))) }
-
 // unreportedName names the unreported ones of women, children and men.
 func unreportedName(women, children, men Count) string {
 	var names []string
@@ -393,4 +398,128 @@ func scaleWaves(waves []Wave, factor float64) {
 		w.families = min(sc(w.families), w.Women)
 		w.womenDetained = min(sc(w.womenDetained), w.Women)
 	}
+}
+
+// reportedSplit returns an operation's women, children and men when the
+// source gives them, directly or by arithmetic on the reported figures
+// alone (one count missing: persons minus the others; nothing left of
+// persons: 0). An operation whose split needs an assumption (Mehr-4's
+// adults of unreported sex) or another source (Jusan-3's KNB running
+// total) has none.
+func reportedSplit(op Operation) (split [3]int, ok bool) {
+	counts := [3]Count{op.Women, op.Children, op.Men}
+	known, unrep := 0, 0
+	for _, c := range counts {
+		if c.Reported() {
+			known += int(c)
+		} else {
+			unrep++
+		}
+	}
+	if unrep > 0 {
+		if !op.Persons.Reported() {
+			return split, false
+		}
+		rest := int(op.Persons) - known
+		if rest < 0 || unrep > 1 && rest > 0 {
+			return split, false
+		}
+		for i := range counts {
+			if !counts[i].Reported() {
+				counts[i] = Count(rest) // unrep == 1, or rest == 0
+			}
+		}
+	}
+	for i, c := range counts {
+		split[i] = int(c)
+	}
+	return split, true
+}
+
+// pooledSplit splits the persons of an operation reported without any
+// split into women, children and men (rule 5 of resolveWaves).
+//
+// The choice, as a statistician would make it: the unsplit persons are
+// taken to be like the persons of the same country's operations that
+// returned from the same places (camps in Syria are not prisons in Iraq,
+// and an evacuation from Afghanistan is another population again), so the
+// shares are those of the country's operations whose every origin is among
+// the aggregate's origins; when there are none, those of all the country's
+// operations. Only operations whose split is reported count
+// (reportedSplit): a split we imputed ourselves is not fed back in as
+// evidence. The shares are pooled, persons over persons (each person
+// weighs the same, not each flight), and the counts are apportioned by
+// largest remainder, so that they add up to persons exactly and each is
+// within one of its exact share. The rule returned names the operations
+// and the figures used.
+func pooledSplit(op Operation, ops []Operation) (split [3]int, rule string, err error) {
+	var names []string
+	var sum [3]int
+	pool := func(sameOrigin bool) {
+		names, sum = nil, [3]int{}
+		for _, o := range ops {
+			if o.Country != op.Country || sameOrigin && !allIn(o.ReturnedFrom, op.ReturnedFrom) {
+				continue
+			}
+			s, ok := reportedSplit(o)
+			if !ok {
+				continue
+			}
+			names = append(names, o.Name)
+			for i := range sum {
+				sum[i] += s[i]
+			}
+		}
+	}
+	from := "from " + strings.Join(op.ReturnedFrom, " or ")
+	if pool(true); sum[0]+sum[1]+sum[2] == 0 {
+		from = "from anywhere (none from " + strings.Join(op.ReturnedFrom, " or ") + ")"
+		pool(false)
+	}
+	total := sum[0] + sum[1] + sum[2]
+	if total == 0 {
+		return split, "", fmt.Errorf("operation %s %q: no split reported, and no operation of %s with a reported split to take shares from", op.Country, op.Name, op.Country)
+	}
+	copy(split[:], apportion(int(op.Persons), sum[:]))
+	rule = fmt.Sprintf("no split reported: %d women, %d children, %d men, the pooled shares of %s's operations %s with a reported split (%s: %d women, %d children, %d men of %d) applied to %d persons, rounded by largest remainder",
+		split[0], split[1], split[2], op.Country, from, strings.Join(names, ", "), sum[0], sum[1], sum[2], total, op.Persons)
+	return split, rule, nil
+}
+
+// allIn reports whether every element of a is in b.
+func allIn(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// apportion splits total in proportion to weights (not all 0) by largest
+// remainder: each part gets the integer part of its exact share, and the
+// units left go to the largest fractional parts, ties to the earlier part.
+// The parts add up to total.
+func apportion(total int, weights []int) []int {
+	sum := 0
+	for _, w := range weights {
+		sum += w
+	}
+	parts := make([]int, len(weights))
+	rems := make([]int, len(weights)) // fractional parts, in units of 1/sum
+	left := total
+	for i, w := range weights {
+		parts[i] = total * w / sum
+		rems[i] = total * w % sum
+		left -= parts[i]
+	}
+	order := make([]int, len(weights))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return rems[b] - rems[a] })
+	for _, i := range order[:left] {
+		parts[i]++
+	}
+	return parts
 }
