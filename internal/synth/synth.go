@@ -46,9 +46,10 @@ type Options struct {
 	// Operations after it are left out. Zero means DefaultAsOf.
 	AsOf time.Time
 	// Persons is 0 for the real operations exactly, or the approximate
-	// total number of persons wanted: every wave's counts are then scaled
-	// by the same factor (rounded per count), keeping the dates and the
-	// shares of women, children and men.
+	// total number of persons wanted: every operation's counts are then
+	// scaled by the same factor (each rounded once per operation, the parts
+	// of an undated aggregate together), keeping the dates and the shares
+	// of women, children and men.
 	Persons int
 	// Countries restricts the output to these ISO codes (any case); empty
 	// means every country with operations (KG, KZ, TJ, UZ).

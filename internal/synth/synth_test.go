@@ -3,6 +3,7 @@ package synth
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -232,6 +233,48 @@ func TestWavesOptions(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"KZ", "TJ", "UZ"}, countries); diff != "" {
 		t.Errorf("countries with waves by 2020 (-want +got):\n%s", diff)
+	}
+}
+
+// TestWavesScaled checks that scaling rounds each operation once: the
+// parts of an undated aggregate add up to its scaled counts, however small
+// the parts.
+func TestWavesScaled(t *testing.T) {
+	real, err := Waves(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, w := range real {
+		total += w.Persons()
+	}
+	for _, persons := range []int{400, 1000, 20000} {
+		scaled, err := Waves(Options{Persons: persons})
+		if err != nil {
+			t.Fatal(err)
+		}
+		factor := float64(persons) / float64(total)
+		type counts struct{ Women, Children, Men int }
+		want, got := map[opKey]counts{}, map[opKey]counts{}
+		for _, w := range real {
+			if w.Parts > 1 {
+				k, c := opKey{w.Country, w.Operation}, want[opKey{w.Country, w.Operation}]
+				want[k] = counts{c.Women + w.Women, c.Children + w.Children, c.Men + w.Men}
+			}
+		}
+		for k, c := range want {
+			sc := func(n int) int { return int(math.Round(float64(n) * factor)) }
+			want[k] = counts{sc(c.Women), sc(c.Children), sc(c.Men)}
+		}
+		for _, w := range scaled {
+			if w.Parts > 1 {
+				k, c := opKey{w.Country, w.Operation}, got[opKey{w.Country, w.Operation}]
+				got[k] = counts{c.Women + w.Women, c.Children + w.Children, c.Men + w.Men}
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Persons %d: aggregates (-want +got):\n%s", persons, diff)
+		}
 	}
 }
 

@@ -384,11 +384,15 @@ func sortWaves(waves []Wave) {
 
 // scaleWaves multiplies every count of the waves by factor, rounding each to
 // the nearest integer, so that the shape (dates, shares of women, children
-// and men, orphans, families) stays that of the real operations.
+// and men, orphans, families) stays that of the real operations. Each
+// operation is rounded once: the parts of an undated aggregate (those kept
+// up to AsOf) are scaled together and shared out again as spreadWave
+// shares them, so that rounding many small parts one by one does not lose
+// or add persons (twelve parts of 2 women and 6 children scaled by 0.2
+// would give 12 children and no women, instead of 5 women and 14 children).
 func scaleWaves(waves []Wave, factor float64) {
 	sc := func(n int) int { return int(math.Round(float64(n) * factor)) }
-	for i := range waves {
-		w := &waves[i]
+	scale := func(w *Wave) {
 		w.Women, w.Children, w.Men = sc(w.Women), sc(w.Children), sc(w.Men)
 		if w.boys+w.girls > 0 {
 			w.boys = min(sc(w.boys), w.Children)
@@ -397,6 +401,48 @@ func scaleWaves(waves []Wave, factor float64) {
 		w.orphans = min(sc(w.orphans), w.Children)
 		w.families = min(sc(w.families), w.Women)
 		w.womenDetained = min(sc(w.womenDetained), w.Women)
+	}
+	parts := map[opKey][]int{} // indexes of the parts of each aggregate, in date order
+	var aggregates []opKey
+	for i := range waves {
+		w := &waves[i]
+		if w.Parts <= 1 {
+			scale(w)
+			continue
+		}
+		k := opKey{w.Country, w.Operation}
+		if parts[k] == nil {
+			aggregates = append(aggregates, k)
+		}
+		parts[k] = append(parts[k], i)
+	}
+	for _, k := range aggregates {
+		idx := parts[k]
+		var sum Wave
+		for _, i := range idx {
+			w := &waves[i]
+			sum.Women += w.Women
+			sum.Children += w.Children
+			sum.Men += w.Men
+			sum.boys += w.boys
+			sum.girls += w.girls
+			sum.orphans += w.orphans
+			sum.families += w.families
+			sum.womenDetained += w.womenDetained
+		}
+		scale(&sum)
+		n := len(idx)
+		for j, i := range idx {
+			w := &waves[i]
+			w.Women, w.Children, w.Men = share(sum.Women, j, n), share(sum.Children, j, n), share(sum.Men, j, n)
+			if sum.boys+sum.girls > 0 {
+				w.boys = min(share(sum.boys, j, n), w.Children)
+				w.girls = w.Children - w.boys
+			}
+			w.orphans = min(share(sum.orphans, j, n), w.Children)
+			w.families = min(share(sum.families, j, n), w.Women)
+			w.womenDetained = min(share(sum.womenDetained, j, n), w.Women)
+		}
 	}
 }
 
