@@ -47,6 +47,15 @@ type Wave struct {
 // Persons returns the number of persons in the wave.
 func (w Wave) Persons() int { return w.Women + w.Children + w.Men }
 
+// name is the wave's operation name, with "part i of n" for a part of an
+// undated aggregate.
+func (w Wave) name() string {
+	if w.Parts > 1 {
+		return fmt.Sprintf("%s, part %d of %d", w.Operation, w.Part, w.Parts)
+	}
+	return w.Operation
+}
+
 // facts are what the notes of operations.csv add to (or derive for) the
 // counted columns, keyed by country and exact operation name. Every entry
 // must match an operation (tested).
@@ -127,6 +136,42 @@ var noteFacts = map[opKey]facts{
 			{"2024-10-15", "SY"}, {"2025-02-15", "TR"}, {"2025-06-15", "SY"},
 		},
 		spreadRule: "no date: spread over three waves on 2024-10-15 (SY), 2025-02-15 (TR) and 2025-06-15 (SY), between Aikol-6 (July 2024) and the 2025 report",
+	},
+	// "(further returns in smaller groups, to the national total of more
+	// than 530 since 2019)": 96 persons from SY and IQ, no date, no split;
+	// "Mehr-1 to Mehr-5 account for 435; the remaining 96 are spread over
+	// 2019-2024 like the unnamed Kyrgyz returns". Generated so that UZ's
+	// returned to date is the reported 531 by the end of 2024.
+	//
+	// Split: the generic rule (pooledSplit). UZ's operations from SY or IQ
+	// with a reported split are Mehr-1, -2, -3 and -5 (97 women, 312
+	// children, 2 men of 411; Mehr-4 is left out twice over: an
+	// evacuation from Afghanistan, and the sex of its 5 adults is our
+	// assumption), which gives 23 women, 73 children and no men (0.47 of a
+	// man rounds to none, as UZ returned 2 men in 435).
+	//
+	// Dates: nothing says when, so evenly over the six years: twelve waves
+	// ("smaller groups" of about 8), every six months on the 15th of March
+	// and September from 2019 to 2024, the counts shared out evenly (8 or
+	// 9 persons, the last 7). Mid-month, so that no wave's arrivals
+	// straddle a quarter, and clear of every Mehr flight (the nearest,
+	// Mehr-4, is 13 days before 2021-03-15); the mean date is about two
+	// weeks before the middle of 2019-2024. Every part lies in 2019-2024,
+	// so the total is reached by the end of 2024.
+	//
+	// Origins: one per wave, as for the unnamed Kyrgyz returns, but in the
+	// proportion of UZ's reported returns from each place rather than in
+	// turn: the Mehr flights from SY and IQ carried 347 and 64 persons, so
+	// 2 of the 12 waves (64/411 of 12 = 1.9) are from IQ, spaced evenly:
+	// the 4th and the 10th (September 2020 and 2023).
+	{"UZ", "(further returns in smaller groups, to the national total of more than 530 since 2019)"}: {
+		spread: everyMonths("2019-03-15", 6, 12, func(i int) string {
+			if i%6 == 3 {
+				return "IQ"
+			}
+			return "SY"
+		}),
+		spreadRule: "no date: spread evenly over 2019-2024 as twelve waves every six months on the 15th of March and September, the counts shared out evenly; from SY except 2020-09-15 and 2023-09-15 from IQ (2 of 12 waves, as the Mehr flights from SY and IQ carried 347 and 64 persons)",
 	},
 	// Month precision (2023-04); "the ambassador went to Baghdad on 17 Apr
 	// 2023 to oversee the return of three women who had served their
@@ -353,6 +398,22 @@ func spreadWave(w Wave, f facts) ([]Wave, error) {
 	return out, nil
 }
 
+// everyMonths returns n parts of a spread, the first on the day first
+// (YYYY-MM-DD) and each the given number of months after the one before,
+// part i (0-based) returned from origin(i). The day must be at most the
+// 28th, so that every month has it.
+func everyMonths(first string, months, n int, origin func(i int) string) []spreadPart {
+	d, err := time.Parse(time.DateOnly, first)
+	if err != nil || d.Day() > 28 {
+		panic(fmt.Sprintf("everyMonths: first day %q", first))
+	}
+	parts := make([]spreadPart, n)
+	for i := range parts {
+		parts[i] = spreadPart{d.AddDate(0, i*months, 0).Format(time.DateOnly), origin(i)}
+	}
+	return parts
+}
+
 // share returns part i of total split into n near-equal parts.
 func share(total, i, n int) int {
 	s := total / n
@@ -527,8 +588,8 @@ func pooledSplit(op Operation, ops []Operation) (split [3]int, rule string, err 
 		return split, "", fmt.Errorf("operation %s %q: no split reported, and no operation of %s with a reported split to take shares from", op.Country, op.Name, op.Country)
 	}
 	copy(split[:], apportion(int(op.Persons), sum[:]))
-	rule = fmt.Sprintf("no split reported: %d women, %d children, %d men, the pooled shares of %s's operations %s with a reported split (%s: %d women, %d children, %d men of %d) applied to %d persons, rounded by largest remainder",
-		split[0], split[1], split[2], op.Country, from, strings.Join(names, ", "), sum[0], sum[1], sum[2], total, op.Persons)
+	rule = fmt.Sprintf("no split reported: the %d persons are taken as %d women, %d children and %d men, the pooled shares of %s's operations %s with a reported split (%s: %d women, %d children, %d men of %d), rounded by largest remainder",
+		op.Persons, split[0], split[1], split[2], op.Country, from, strings.Join(names, ", "), sum[0], sum[1], sum[2], total)
 	return split, rule, nil
 }
 
