@@ -39,9 +39,10 @@ type Row struct {
 // Model is a linear programme with equality constraints over non-negative
 // variables. It is not safe for use by several goroutines at once.
 type Model struct {
-	m     unsafe.Pointer // a Clp_Simplex
-	ncols int
-	obj   []C.double
+	m      unsafe.Pointer // a Clp_Simplex
+	ncols  int
+	obj    []C.double
+	solved bool
 }
 
 // New loads rows·x = rhs, x >= 0 for ncols variables. Close frees it.
@@ -107,7 +108,14 @@ func (m *Model) Minimise(obj []float64) (float64, error) {
 	}
 	C.Clp_chgObjCoefficients(m.m, (*C.double)(unsafe.Pointer(&m.obj[0])))
 	C.Clp_setOptimizationDirection(m.m, 1)
-	C.Clp_primal(m.m, 0)
+	if !m.solved {
+		// The first solve presolves and crashes a basis; the next ones
+		// start from the basis of the one before.
+		C.Clp_initialSolve(m.m)
+		m.solved = true
+	} else {
+		C.Clp_primal(m.m, 0)
+	}
 	switch {
 	case C.Clp_isProvenOptimal(m.m) != 0:
 		return float64(C.Clp_objectiveValue(m.m)), nil

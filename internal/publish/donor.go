@@ -16,6 +16,10 @@ import (
 	"rrstat/internal/report"
 )
 
+// protect is the series protection (tests switch it off to show what it
+// prevents).
+var protect = release.Protect
+
 // donor is a donor report on its way to the ledger: every cell it will
 // publish, with the figures the analysts see.
 type donor struct {
@@ -107,10 +111,13 @@ func (d *donor) release(ctx context.Context, s *duckdb.Store, req Request, r *re
 	if err != nil {
 		return err
 	}
-	prot := release.Protect(d.cat, ledger, rel)
+	prot := protect(d.cat, ledger, rel)
 	for _, i := range prot.Added {
 		rel.Cells[i].Flag = cell.Secondary
 		d.cells[i].Suppress(cell.Secondary)
+		if d.pers[i] == len(r.Tables)-1 {
+			m.Disclosure.SeriesOwn++
+		}
 	}
 	rel.Series = len(prot.Added)
 	r.Protection = &report.Protection{Primary: rel.Primary, Secondary: rel.Secondary, Series: rel.Series, Release: rel.ID}

@@ -131,6 +131,9 @@ type DisclosureInfo struct {
 	Primary   int `json:"suppressed_rule1,omitempty"`
 	Secondary int `json:"suppressed_rule2,omitempty"`
 	Series    int `json:"suppressed_series,omitempty"`
+	// SeriesOwn counts those of Series in the report's own period
+	// (indicators.csv).
+	SeriesOwn int `json:"suppressed_series_own_period,omitempty"`
 	// Unprotectable counts suppressed figures of earlier releases (or of
 	// this one) that the earlier releases alone already give away: this
 	// report cannot hide them again (rrstat audit lists them).

@@ -36,7 +36,7 @@ func Audit(cat indicator.Catalogue, rels []*Release) *Result {
 	res := &Result{Releases: len(rels), Exposed: []Exposure{}, Revisions: []Revision{}, Unsolvable: []Exposure{}}
 	gs, _ := groups(cat)
 	for _, g := range gs {
-		m := build(g, rels, nil)
+		m := build(g, rels)
 		defer m.close()
 		res.Revisions = append(res.Revisions, m.revs...)
 		comps := m.components()
@@ -119,6 +119,71 @@ func (m *model) stillExposed(figs []sensitive) []sensitive {
 	return out
 }
 
+// reached returns the suppressed figures of the new release, and those of
+// earlier releases with an unknown in a component that a figure the new
+// release publishes has an unknown in (in the model's present state, which
+// hides the new release's figures): no other figure's range can change
+// when the new release is published.
+func (m *model) reached(next *Release) []sensitive {
+	comps := m.components()
+	touched := map[int32]bool{}
+	for _, p := range m.pubs {
+		for _, in := range p.insts {
+			if in.rel != next {
+				continue
+			}
+			for _, v := range m.eqs[p.eq].vars {
+				if !m.known[v] {
+					touched[comps.of(v)] = true
+				}
+			}
+		}
+	}
+	var out []sensitive
+	for _, s := range m.sens {
+		hit := s.inst.rel == next
+		for _, v := range s.vars {
+			hit = hit || (!m.known[v] && touched[comps.of(v)])
+		}
+		if hit {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// pinned counts the figures whose every unknown is fixed.
+func (m *model) pinned(figs []sensitive) int {
+	n := 0
+	for _, f := range figs {
+		all := true
+		for _, v := range f.vars {
+			all = all && m.known[v]
+		}
+		if all {
+			n++
+		}
+	}
+	return n
+}
+
+// distance says how far a figure's range is from holding both 0 and k:
+// 0 when it does (or cannot be computed: the weakest claim).
+func (m *model) distance(s sensitive) float64 {
+	low := m.lowOnly
+	m.lowOnly = false
+	defer func() { m.lowOnly = low }()
+	comps := m.components()
+	comps.lowOnly = false
+	defer func() { comps.lowOnly = low }()
+	lo, hi, ok := m.rangeOf(s.vars, comps)
+	if !ok {
+		return 0
+	}
+	d := max(0, lo-tolerance) + max(0, float64(s.inst.rel.K)-tolerance-hi)
+	return d
+}
+
 // Protection is what Protect did to a new release.
 type Protection struct {
 	// Added are the indices of the new release's cells it suppressed
@@ -132,7 +197,11 @@ type Protection struct {
 // candidatesTried is how many of the best-placed candidates Protect
 // tries before it suppresses one: the one that leaves the fewest figures
 // exposed.
-const candidatesTried = 3
+const candidatesTried = 8
+
+// candidatesFreeing is how many candidates that free the figure on their
+// own Protect compares before it chooses.
+const candidatesFreeing = 3
 
 // Protect checks a new release against the ledger (oldest first) and
 // suppresses further cells of the new release until none of the
@@ -148,9 +217,12 @@ const candidatesTried = 3
 // (hiding it again hides nothing). Candidates are ranked: breakdowns
 // before totals, the report's own period before earlier periods of its
 // window, smaller cells before larger ones (zeros last), then the
-// catalogue's order;
-// of the first candidatesTried, the one that leaves the fewest figures
-// exposed is suppressed (ties: the higher ranked). This repeats until no
+// catalogue's order. They are tried in that order, at most
+// candidatesTried, until candidatesFreeing of them free the figure on
+// their own: of those, the one that leaves the fewest figures pinned down
+// exactly is suppressed (ties: the higher ranked); when none does, the one that
+// brings the figure's range closest to holding 0 and k, and the search
+// goes on. This repeats until no
 // figure is exposed. Suppressing a cell only removes knowledge, so the
 // loop ends.
 func Protect(cat indicator.Catalogue, ledger []*Release, next *Release) *Protection {
@@ -164,11 +236,7 @@ func Protect(cat indicator.Catalogue, ledger []*Release, next *Release) *Protect
 		order[ind.ID] = i
 	}
 	cache := map[string][2]float64{}
-	build := func(g *group, rels []*Release, hidden map[*Cell]bool) *model {
-		m := build(g, rels, hidden)
-		m.cache, m.lowOnly = cache, true
-		return m
-	}
+
 	for _, g := range gs {
 		touched := false
 		for i := range next.Cells {
@@ -180,8 +248,11 @@ func Protect(cat indicator.Catalogue, ledger []*Release, next *Release) *Protect
 		if !touched {
 			continue
 		}
-		// What the earlier releases expose on their own, with the new
-		// release publishing nothing, cannot be helped.
+		// The earlier releases alone: what they expose cannot be helped,
+		// and a figure the new release's figures do not reach keeps the
+		// range it had. Only the figures of the new release and those
+		// whose unknowns share a component with a figure the new release
+		// publishes are checked.
 		none := map[*Cell]bool{}
 		for i := range next.Cells {
 			c := &next.Cells[i]
@@ -189,20 +260,28 @@ func Protect(cat indicator.Catalogue, ledger []*Release, next *Release) *Protect
 				none[c] = true
 			}
 		}
-		skip := map[sensKey]bool{}
-		base := build(g, rels, none)
-		for _, s := range base.exposures(nil) {
-			skip[s.key()] = true
-			e, _, _ := base.check(s, base.components())
+		m := build(g, rels)
+		m.cache, m.lowOnly = cache, true
+		m.apply(none)
+		figs := m.reached(next)
+		var exp []sensitive
+		for _, s := range m.stillExposed(figs) {
+			e, _, _ := m.check(s, m.components())
 			out.Unprotectable = append(out.Unprotectable, e)
+			skip := s.key()
+			figs = slices.DeleteFunc(figs, func(f sensitive) bool { return f.key() == skip })
 		}
-		base.close()
-		// Suppressing a cell only removes knowledge: a figure that is safe
-		// stays safe. Only the figures exposed so far are checked again.
-		m := build(g, rels, hidden)
-		exp := m.exposures(skip)
+		// With the new release: the exposed figures, worked through in
+		// order. Suppressing a cell only removes knowledge: a figure freed
+		// stays free, so each is checked again only when its turn comes.
+		m.apply(hidden)
+		exp = m.stillExposed(figs)
 		for len(exp) > 0 {
 			x := exp[0]
+			if len(m.stillExposed(exp[:1])) == 0 {
+				exp = exp[1:]
+				continue
+			}
 			cands := m.candidates(x, next, hidden)
 			if len(cands) == 0 {
 				e, _, _ := m.check(x, m.components())
@@ -210,21 +289,42 @@ func Protect(cat indicator.Catalogue, ledger []*Release, next *Release) *Protect
 				exp = exp[1:]
 				continue
 			}
-			m.close()
 			slices.SortStableFunc(cands, func(a, b *Cell) int { return rank(a, b, own, order) })
-			var best *Cell
-			var bestExp []sensitive
+			// Try the best ranked candidates: of those that free x on
+			// their own, the one leaving the fewest figures pinned down
+			// exactly wins; when none does, the one that brings x's range
+			// closest to holding 0 and k.
+			var best, closest *Cell
+			bestLeft := 0
+			gap := math.Inf(1)
+			freeing := 0
 			for _, c := range cands[:min(len(cands), candidatesTried)] {
-				hidden[c] = true
-				trial := build(g, rels, hidden)
-				left := trial.stillExposed(exp)
-				trial.close()
-				delete(hidden, c)
-				if best == nil || len(left) < len(bestExp) {
-					best, bestExp = c, left
-				}
-				if len(left) == 0 {
+				if freeing == candidatesFreeing {
 					break
+				}
+				hidden[c] = true
+				m.apply(hidden)
+				if d := m.distance(x); d > 0 {
+					if d < gap {
+						closest, gap = c, d
+					}
+					delete(hidden, c)
+					continue
+				}
+				freeing++
+				left := m.pinned(exp)
+				delete(hidden, c)
+				if best == nil || left < bestLeft {
+					best, bestLeft = c, left
+				}
+				if left == 0 {
+					break
+				}
+			}
+			if best == nil {
+				best = closest
+				if best == nil {
+					best = cands[0]
 				}
 			}
 			hidden[best] = true
@@ -233,8 +333,7 @@ func Protect(cat indicator.Catalogue, ledger []*Release, next *Release) *Protect
 					out.Added = append(out.Added, i)
 				}
 			}
-			m = build(g, rels, hidden)
-			exp = m.stillExposed(bestExp)
+			m.apply(hidden)
 		}
 		m.close()
 	}

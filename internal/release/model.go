@@ -119,6 +119,9 @@ type equation struct {
 	rhs  int64
 	// pub is the meaning a published figure gives, or nil for a relation.
 	pub *meaning
+	// active is false for a published figure all of whose cells are
+	// hidden (apply).
+	active bool
 }
 
 // sensitive is a figure rule 1 suppressed: its range must include 0 and k.
@@ -133,10 +136,11 @@ type sensitive struct {
 type model struct {
 	g       *group
 	atoms   int32
-	bounds  []int32           // timeline: the bounds b_0 < b_1 ...; atom 0 is before b_0, atom i in [b_(i-1), b_i)
-	ends    []int32           // stock: the distinct last days
-	spans   [][2]int32        // period: the distinct periods
-	vix     map[atomKey]int32 // the unknown of a family at an atom
+	bounds  []int32            // timeline: the bounds b_0 < b_1 ...; atom 0 is before b_0, atom i in [b_(i-1), b_i)
+	ends    []int32            // stock: the distinct last days
+	spans   [][2]int32         // period: the distinct periods
+	vix     map[atomKey]int32  // the unknown of a family's piece
+	cuts    map[family][]int32 // the bounds of each family's pieces
 	eqs     []equation
 	sens    []sensitive
 	pubs    map[meaning]*pubInfo
@@ -147,6 +151,7 @@ type model struct {
 	nvars   int32
 	conflic int // equations contradicting fixed values (revisions)
 	comps   *components
+	occurs  [][]int32             // the equations of each unknown
 	cache   map[string][2]float64 // ranges by component signature, shared between models
 	lowOnly bool                  // see components.lowOnly
 }
@@ -156,15 +161,16 @@ type pubInfo struct {
 	val    int64
 	seq    int64
 	insts  []*instance
+	vals   []int64 // each instance's value
 	fig    Figure
 	eq     int32
 	latest *instance
 }
 
-// build models the group's cells of the releases (oldest first).
-// suppressed, when not nil, lists further cells of the last release to
-// treat as suppressed (the protection's trial).
-func build(g *group, rels []*Release, extra map[*Cell]bool) *model {
+// build models the group's cells of the releases (oldest first), every
+// published cell published; apply hides some of them again (the
+// protection's trials) without building anew.
+func build(g *group, rels []*Release) *model {
 	m := &model{g: g, pubs: map[meaning]*pubInfo{}}
 	var insts []*instance
 	for _, r := range rels {
@@ -235,40 +241,69 @@ func build(g *group, rels []*Release, extra map[*Cell]bool) *model {
 		}
 	}
 	// The unknowns: one per figure of a country key, dimension and
-	// category at an atom a cell covers (a percentage's difference beside
-	// its numerator and denominator). A relation holding no such unknown
-	// says nothing and is left out; one holding some gets the others too.
+	// category (a percentage's difference beside its numerator and
+	// denominator) and piece of time. A family's pieces lie between the
+	// bounds its cells have (its cuts): atoms no cell of the family tells
+	// apart are one unknown. A relation between families holds on the
+	// pieces between the cuts they all have; the finer relations of the
+	// atoms within are not written, as for the family's own unknowns (for
+	// a partition over the elementary intervals this loses nothing: given
+	// the totals of each interval and of each category, a split of every
+	// category over the intervals exists).
 	var famList []family
 	seenFam := map[family]bool{}
-	refAtoms := map[family]map[int32]bool{}
+	cutSet := map[family]map[int32]bool{}
 	for _, in := range insts {
 		for _, f := range figures(in.cell.Kind) {
 			fam := family{in.ckey, in.cell.Dimension, in.cell.Category, f}
 			if !seenFam[fam] {
 				seenFam[fam] = true
 				famList = append(famList, fam)
-				refAtoms[fam] = map[int32]bool{}
+				cutSet[fam] = map[int32]bool{}
 			}
-			for a := in.lo; a < in.hi; a++ {
-				refAtoms[fam][a] = true
-			}
+			cutSet[fam][in.lo] = true
+			cutSet[fam][in.hi] = true
 		}
 	}
+	m.cuts = map[family][]int32{}
+	for f, set := range cutSet {
+		cs := make([]int32, 0, len(set))
+		for c := range set {
+			cs = append(cs, c)
+		}
+		slices.Sort(cs)
+		m.cuts[f] = cs
+	}
 	m.vix = map[atomKey]int32{}
-	// atomsOf returns the atoms any of the families covers, in order.
-	atomsOf := func(fams ...family) []int32 {
-		set := map[int32]bool{}
-		for _, f := range fams {
-			for a := range refAtoms[f] {
-				set[a] = true
+	// common returns the cuts all the families have, in order.
+	common := func(fams ...family) []int32 {
+		var out []int32
+		for _, c := range m.cuts[fams[0]] {
+			all := true
+			for _, f := range fams[1:] {
+				_, found := slices.BinarySearch(m.cuts[f], c)
+				all = all && found
+			}
+			if all {
+				out = append(out, c)
 			}
 		}
-		out := make([]int32, 0, len(set))
-		for a := range set {
-			out = append(out, a)
-		}
-		slices.Sort(out)
 		return out
+	}
+	// relation writes sum(coef * family over [lo, hi)) = 0 for every
+	// piece between the families' common cuts.
+	relation := func(fams []family, coefs []int8) {
+		cs := common(fams...)
+		for i := 0; i+1 < len(cs); i++ {
+			var e equation
+			for j, f := range fams {
+				for _, v := range m.varsIn(f, cs[i], cs[i+1]) {
+					e.vars = append(e.vars, v)
+					e.coef = append(e.coef, coefs[j])
+				}
+			}
+			m.eqs = append(m.eqs, e)
+		}
 	}
 	// Partition and country relations need the totals and ALL's parts.
 	parts := g.partitions()
@@ -290,7 +325,7 @@ func build(g *group, rels []*Release, extra map[*Cell]bool) *model {
 	// Published figures: one equation per meaning, the latest value.
 	for _, in := range insts {
 		c := in.cell
-		published := c.Published() && !extra[c]
+		published := c.Published()
 		for _, f := range figures(c.Kind) {
 			if f == Difference {
 				continue
@@ -312,6 +347,7 @@ func build(g *group, rels []*Release, extra map[*Cell]bool) *model {
 				p.val, p.seq, p.latest = v, in.rel.Seq, in
 			}
 			p.insts = append(p.insts, in)
+			p.vals = append(p.vals, v)
 		}
 	}
 	keys := make([]meaning, 0, len(m.pubs))
@@ -322,8 +358,8 @@ func build(g *group, rels []*Release, extra map[*Cell]bool) *model {
 	for _, mn := range keys {
 		p := m.pubs[mn]
 		e := equation{rhs: p.val}
-		for a := mn.lo; a < mn.hi; a++ {
-			e.vars = append(e.vars, m.varOf(mn.family, a))
+		for _, v := range m.varsIn(mn.family, mn.lo, mn.hi) {
+			e.vars = append(e.vars, v)
 			e.coef = append(e.coef, 1)
 		}
 		mnc := mn
@@ -338,9 +374,7 @@ func build(g *group, rels []*Release, extra map[*Cell]bool) *model {
 		}
 		// denominator = numerator + difference
 		n, d := family{f.country, f.dim, f.cat, Count}, family{f.country, f.dim, f.cat, Denominator}
-		for _, a := range atomsOf(n, d, f) {
-			m.eqs = append(m.eqs, equation{vars: []int32{m.varOf(d, a), m.varOf(n, a), m.varOf(f, a)}, coef: []int8{1, -1, -1}})
-		}
+		relation([]family{d, n, f}, []int8{1, -1, -1})
 	}
 	countryKeys := map[string]bool{}
 	for _, f := range famList {
@@ -374,14 +408,12 @@ func build(g *group, rels []*Release, extra map[*Cell]bool) *model {
 						fams = append(fams, f)
 					}
 				}
-				for _, a := range atomsOf(fams...) {
-					e := equation{}
-					for i, f := range fams {
-						e.vars = append(e.vars, m.varOf(f, a))
-						e.coef = append(e.coef, map[bool]int8{true: -1, false: 1}[i == 0])
-					}
-					m.eqs = append(m.eqs, e)
+				coefs := make([]int8, len(fams))
+				for i := range coefs {
+					coefs[i] = 1
 				}
+				coefs[0] = -1
+				relation(fams, coefs)
 			}
 		}
 	}
@@ -397,14 +429,12 @@ func build(g *group, rels []*Release, extra map[*Cell]bool) *model {
 					fams = append(fams, p)
 				}
 			}
-			for _, a := range atomsOf(fams...) {
-				e := equation{}
-				for i, p := range fams {
-					e.vars = append(e.vars, m.varOf(p, a))
-					e.coef = append(e.coef, map[bool]int8{true: -1, false: 1}[i == 0])
-				}
-				m.eqs = append(m.eqs, e)
+			coefs := make([]int8, len(fams))
+			for i := range coefs {
+				coefs[i] = 1
 			}
+			coefs[0] = -1
+			relation(fams, coefs)
 		}
 	}
 	// The figures rule 1 suppressed, from 1 to k-1.
@@ -419,15 +449,42 @@ func build(g *group, rels []*Release, extra map[*Cell]bool) *model {
 				continue
 			}
 			fam := family{in.ckey, c.Dimension, c.Category, f}
-			s := sensitive{inst: in, fig: f, val: v}
-			for a := in.lo; a < in.hi; a++ {
-				s.vars = append(s.vars, m.varOf(fam, a))
-			}
+			s := sensitive{inst: in, fig: f, val: v, vars: m.varsIn(fam, in.lo, in.hi)}
 			m.sens = append(m.sens, s)
+		}
+	}
+	for i := range m.eqs {
+		m.eqs[i].active = true
+	}
+	m.occurs = make([][]int32, m.nvars)
+	for ei, e := range m.eqs {
+		for _, v := range e.vars {
+			m.occurs[v] = append(m.occurs[v], int32(ei))
 		}
 	}
 	m.propagate()
 	return m
+}
+
+// apply hides the given cells (of any release) as if they had not been
+// published: a published figure's equation stands while any release
+// published it unhidden, with the latest such value; it then propagates
+// the fixed unknowns again.
+func (m *model) apply(hidden map[*Cell]bool) {
+	for _, p := range m.pubs {
+		e := &m.eqs[p.eq]
+		e.active = false
+		var seq int64 = -1
+		for i, in := range p.insts {
+			if hidden[in.cell] || in.rel.Seq < seq {
+				continue
+			}
+			e.active, e.rhs, seq = true, p.vals[i], in.rel.Seq
+		}
+	}
+	m.close()
+	m.comps = nil
+	m.propagate()
 }
 
 // atomKey is a family at an atom.
@@ -436,7 +493,18 @@ type atomKey struct {
 	a int32
 }
 
-// varOf returns the unknown of a family at an atom, made when first asked.
+// varsIn returns the unknowns of a family's pieces from cut lo to cut hi.
+func (m *model) varsIn(f family, lo, hi int32) []int32 {
+	cs := m.cuts[f]
+	i, _ := slices.BinarySearch(cs, lo)
+	var out []int32
+	for ; i+1 < len(cs) && cs[i+1] <= hi; i++ {
+		out = append(out, m.varOf(f, int32(i)))
+	}
+	return out
+}
+
+// varOf returns the unknown of a family's piece, made when first asked.
 func (m *model) varOf(f family, a int32) int32 {
 	k := atomKey{f, a}
 	if v, ok := m.vix[k]; ok {
@@ -489,16 +557,16 @@ func (m *model) propagate() {
 	for i := range m.reason {
 		m.reason[i] = -1
 	}
+	m.conflic = 0
+	occurs := m.occurs
 	unknown := make([]int32, len(m.eqs))
-	occurs := make([][]int32, n)
-	for ei, e := range m.eqs {
-		unknown[ei] = int32(len(e.vars))
-		for _, v := range e.vars {
-			occurs[v] = append(occurs[v], int32(ei))
-		}
-	}
 	var queue []int32
-	for ei := range m.eqs {
+	for ei, e := range m.eqs {
+		if !e.active {
+			unknown[ei] = -1
+			continue
+		}
+		unknown[ei] = int32(len(e.vars))
 		if unknown[ei] == 1 {
 			queue = append(queue, int32(ei))
 		}
@@ -527,6 +595,9 @@ func (m *model) propagate() {
 		m.val[free] = rest * int64(coef) // coef is ±1
 		m.reason[free] = ei
 		for _, oe := range occurs[free] {
+			if unknown[oe] < 0 {
+				continue
+			}
 			unknown[oe]--
 			if unknown[oe] == 1 {
 				queue = append(queue, oe)
@@ -617,6 +688,9 @@ func (m *model) split() *components {
 		cs.parent[i] = int32(i)
 	}
 	for _, e := range m.eqs {
+		if !e.active {
+			continue
+		}
 		first := int32(-1)
 		for _, v := range e.vars {
 			if m.known[v] {
@@ -630,6 +704,9 @@ func (m *model) split() *components {
 		}
 	}
 	for ei, e := range m.eqs {
+		if !e.active {
+			continue
+		}
 		for _, v := range e.vars {
 			if !m.known[v] {
 				r := cs.of(v)

@@ -1,8 +1,6 @@
 package release
 
 import (
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -295,59 +293,4 @@ func TestProtect(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestDescribeSample(t *testing.T) {
-	f := os.Getenv("RR_LEDGER")
-	if f == "" {
-		t.Skip()
-	}
-	b, err := os.ReadFile(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rels []*Release
-	if err := json.Unmarshal(b, &rels); err != nil {
-		t.Fatal(err)
-	}
-	cat := catalogue(t)
-	gs, _ := groups(cat)
-	for _, g := range gs {
-		m := build(g, rels, nil)
-		t.Log(m.describe())
-	}
-	res := Audit(cat, rels[:len(rels)-1])
-	t.Logf("ledger alone: %d exposed", len(res.Exposed))
-	// the new release with nothing extra suppressed
-	res = Audit(cat, rels)
-	byInd := map[string]int{}
-	for _, e := range res.Exposed {
-		byInd[e.Indicator+" "+e.Dimension]++
-	}
-	t.Logf("with the new release: %d exposed of %d: %v", len(res.Exposed), res.Checked, byInd)
-	for i, e := range res.Exposed {
-		if i < 15 {
-			t.Log(e)
-		}
-	}
-	start := time.Now()
-	next := rels[len(rels)-1]
-	p := Protect(cat, rels[:len(rels)-1], next)
-	t.Logf("protect: %d added, %d unprotectable, %v", len(p.Added), len(p.Unprotectable), time.Since(start))
-	added := map[string]int{}
-	own := 0
-	for _, i := range p.Added {
-		c := next.Cells[i]
-		added[c.Indicator+" "+c.Dimension]++
-		if c.Period == next.Period {
-			own++
-		}
-	}
-	rules := 0
-	for _, c := range next.Cells {
-		if c.Period == next.Period && c.Flag != cell.Shown {
-			rules++
-		}
-	}
-	t.Logf("added %v; own period: %d added, %d by rules 1-2", added, own, rules)
 }
