@@ -13,3 +13,8 @@ func WithoutSeriesProtection() (restore func()) {
 	}
 	return func() { protect = release.Protect }
 }
+
+// AtStage makes a donor report call f at each of its stages ("recorded":
+// its release is recorded pending, the folder not yet in place;
+// "swapped": the folder is in place, the release still pending).
+func AtStage(f func(string)) { stage = f }

@@ -306,6 +306,9 @@ func finish(ctx context.Context, req Request, r *report.Report, lab *labels.Labe
 	return nil
 }
 
+// stage marks the moments of a donor report a crash test kills it at.
+var stage = func(string) {}
+
 // recorder records a release around the moment its folder is put in
 // place.
 type recorder struct {
@@ -399,12 +402,14 @@ func writeFolder(ctx context.Context, out string, private bool, r *report.Report
 	if err := rec.record(); err != nil {
 		return err
 	}
+	stage("recorded")
 	if err := swapInto(tmp, out); err != nil {
 		if derr := rec.drop(); derr != nil {
 			return fmt.Errorf("%w (and the pending release could not be dropped: %v; the next report settles it)", err, derr)
 		}
 		return err
 	}
+	stage("swapped")
 	// A failure here leaves the release pending while its folder names
 	// it: the next read of the ledger marks it published.
 	return rec.publish()

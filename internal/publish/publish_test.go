@@ -41,8 +41,34 @@ type fixture struct {
 
 func sampleStore(t *testing.T) *fixture {
 	t.Helper()
+	return sampleStoreAt(t, filepath.Join(t.TempDir(), "store.duckdb"))
+}
+
+// openFixture opens the store at path with the catalogue and the default
+// layout.
+func openFixture(t *testing.T, path string) *fixture {
+	t.Helper()
+	s, err := duckdb.Open(context.Background(), path, duckdb.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	cat, err := indicator.Load(queries.FS, "queries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay, err := layout.Load(reports.FS, reports.Default, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{s, cat, lay}
+}
+
+// sampleStoreAt loads the three sample exports into a store at path.
+func sampleStoreAt(t *testing.T, path string) *fixture {
+	t.Helper()
 	ctx := context.Background()
-	s, err := duckdb.Open(ctx, filepath.Join(t.TempDir(), "store.duckdb"), duckdb.Options{})
+	s, err := duckdb.Open(ctx, path, duckdb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
