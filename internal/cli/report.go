@@ -201,7 +201,14 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stderr, "  %s\n", filepath.Join(dir, publish.FileManifest))
 	if audience == report.Donor {
-		fmt.Fprintf(e.stderr, "disclosure control (k = %d): %d cells suppressed, %d more to protect them\n", *k, m.Cells.Suppressed, m.Cells.Secondary)
+		d := m.Disclosure
+		fmt.Fprintf(e.stderr, "disclosure control (k = %d): in indicators.csv %d cells suppressed as small, %d more to protect them (%d of those against the earlier donor releases)\n",
+			*k, m.Cells.Suppressed, m.Cells.Secondary, d.SeriesOwn)
+		fmt.Fprintf(e.stderr, "recorded as release %s: %d cells suppressed by rules 1-2 and %d by the series protection over everything it publishes (rrstat releases)\n",
+			m.Release, d.Primary+d.Secondary, d.Series)
+		if d.Unprotectable > 0 {
+			fmt.Fprintf(e.stderr, "warning: %d suppressed figures were already given away by earlier donor releases (made with a smaller k, or before the ledger knew them); this report cannot hide them again: run rrstat audit\n", d.Unprotectable)
+		}
 	} else {
 		fmt.Fprintln(e.stderr, "analyst report: every cell shown, for internal use only; make a --audience donor report to share")
 	}

@@ -251,7 +251,7 @@ func TestConcurrent(t *testing.T) {
 			body := []string{
 				`{"period": "2025Q3", "audience": "donor", "countries": ["UZ"]}`,
 				`{"period": "2025Q3", "audience": "analyst"}`,
-				`{"period": "2024", "audience": "donor", "k": 10}`,
+				`{"period": "2024", "audience": "donor", "k": 5}`,
 				`{"period": "2025-08", "audience": "analyst", "countries": ["KZ"]}`,
 				`{"period": "2025Q3", "audience": "donor", "countries": ["KZ", "UZ"]}`,
 			}[i]
@@ -306,6 +306,36 @@ func TestConcurrent(t *testing.T) {
 	s.do("GET", "/api/reports", s.analyst, nil).json(t, &list)
 	if len(list.Reports) != 7 {
 		t.Errorf("%d reports listed, want 7", len(list.Reports))
+	}
+	// The four donor reports, three of them made at once, are all in the
+	// release ledger, each protected against the others: the audit of the
+	// ledger is clean.
+	var rels struct {
+		Releases []struct {
+			ID     string `json:"id"`
+			Folder string `json:"folder"`
+		} `json:"releases"`
+	}
+	s.do("GET", "/api/releases", s.analyst, nil).json(t, &rels)
+	if len(rels.Releases) != 4 {
+		t.Errorf("%d releases in the ledger, want 4 (the donor reports)", len(rels.Releases))
+	}
+	for _, r := range rels.Releases {
+		if r.Folder != "" {
+			t.Errorf("release %s shows the service's folder %q", r.ID, r.Folder)
+		}
+	}
+	var audit struct {
+		Releases int               `json:"releases"`
+		Checked  int               `json:"checked"`
+		Exposed  []json.RawMessage `json:"exposed"`
+	}
+	s.do("GET", "/api/audit", s.analyst, nil).json(t, &audit)
+	if audit.Releases != 4 || audit.Checked == 0 || len(audit.Exposed) != 0 {
+		t.Errorf("audit: %d releases, %d figures checked, %d exposed: %s", audit.Releases, audit.Checked, len(audit.Exposed), audit.Exposed)
+	}
+	if r := s.do("GET", "/api/audit", s.donor, nil); r.status != http.StatusForbidden {
+		t.Errorf("a donor asked for the audit: %d", r.status)
 	}
 }
 
