@@ -202,7 +202,7 @@ func runReport(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintf(e.stderr, "  %s\n", filepath.Join(dir, publish.FileManifest))
 	if audience == report.Donor {
 		d := m.Disclosure
-		fmt.Fprintf(e.stderr, "disclosure control (k = %d): in indicators.csv %d cells suppressed as small, %d more to protect them (%d of those against the earlier donor releases)\n",
+		fmt.Fprintf(e.stderr, "disclosure control (k = %d): in indicators.csv %d cells suppressed as small, %d more to protect them (%d of those by the protection of the series of releases)\n",
 			*k, m.Cells.Suppressed, m.Cells.Secondary, d.SeriesOwn)
 		fmt.Fprintf(e.stderr, "recorded as release %s: %d cells suppressed by rules 1-2 and %d by the series protection over everything it publishes (rrstat releases)\n",
 			m.Release, d.Primary+d.Secondary, d.Series)

@@ -24,6 +24,7 @@ var protect = release.Protect
 // publish, with the figures the analysts see.
 type donor struct {
 	cat   indicator.Catalogue
+	heads []string // the layout's headline indicators
 	cells []*cell.Cell // into r.Tables
 	pers  []int        // the period (index into r.Periods) of each
 	figs  []cell.Figures
@@ -44,6 +45,7 @@ func newDonor(r *report.Report, cat indicator.Catalogue) *donor {
 			heads = append(heads, it.ID)
 		}
 	}
+	d.heads = heads
 	for i, t := range r.Tables {
 		for j := range t.Cells {
 			c := &t.Cells[j]
@@ -86,7 +88,7 @@ func (d *donor) release(ctx context.Context, s *duckdb.Store, req Request, r *re
 	rand.Read(suffix[:])
 	rel := &release.Release{
 		ID: fmt.Sprintf("R%04d-%s", seq, hex.EncodeToString(suffix[:])), Seq: seq, CreatedAt: req.Now,
-		Period: r.Period.Label, Window: r.Window, K: r.K, Countries: r.Countries,
+		Period: r.Period.Label, Window: r.Window, K: r.K, Countries: r.Countries, Headline: d.heads,
 	}
 	for _, sn := range r.Snapshots {
 		rel.Snapshots = append(rel.Snapshots, sn.ID)

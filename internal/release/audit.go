@@ -214,9 +214,10 @@ const candidatesFreeing = 3
 // published cells from which its range follows: the cells whose figures
 // fix it, through every figure they depend on, and the cells of its
 // component. A cell that an earlier release published too is no candidate
-// (hiding it again hides nothing). Candidates are ranked: breakdowns
-// before totals, the report's own period before earlier periods of its
-// window, smaller cells before larger ones (zeros last), then the
+// (hiding it again hides nothing). Candidates are ranked (rank):
+// breakdowns, then totals that are not headline figures, headline figures
+// last; within each, the report's own period before earlier periods of
+// its window, smaller cells before larger ones (zeros last), then the
 // catalogue's order. They are tried in that order, at most
 // candidatesTried, until candidatesFreeing of them free the figure on
 // their own: of those, the one that leaves the fewest figures pinned down
@@ -289,7 +290,7 @@ func Protect(cat indicator.Catalogue, ledger []*Release, next *Release) *Protect
 				exp = exp[1:]
 				continue
 			}
-			slices.SortStableFunc(cands, func(a, b *Cell) int { return rank(a, b, own, order) })
+			slices.SortStableFunc(cands, func(a, b *Cell) int { return rank(a, b, own, next.Headline, order) })
 			// Try the best ranked candidates: of those that free x on
 			// their own, the one leaving the fewest figures pinned down
 			// exactly wins; when none does, the one that brings x's range
@@ -340,16 +341,23 @@ func Protect(cat indicator.Catalogue, ledger []*Release, next *Release) *Protect
 	return out
 }
 
-// rank orders candidates: breakdowns before totals, the own period
-// first, smaller non-zero cells first (zeros last), then the catalogue's
-// order.
-func rank(a, b *Cell, own string, order map[string]int) int {
-	at, bt := a.Dimension == cell.TotalDimension, b.Dimension == cell.TotalDimension
-	if at != bt {
-		if at {
-			return 1
+// rank orders candidates: breakdowns first, then totals that are not
+// headline figures (the earlier periods of the window, indicators the
+// report does not headline), headline figures last; within each, the own
+// period first, smaller non-zero cells first (zeros last), then the
+// catalogue's order.
+func rank(a, b *Cell, own string, headline []string, order map[string]int) int {
+	class := func(c *Cell) int {
+		switch {
+		case c.Dimension != cell.TotalDimension:
+			return 0
+		case c.Period == own && slices.Contains(headline, c.Indicator):
+			return 2
 		}
-		return -1
+		return 1
+	}
+	if ca, cb := class(a), class(b); ca != cb {
+		return ca - cb
 	}
 	ao, bo := a.Period == own, b.Period == own
 	if ao != bo {

@@ -60,6 +60,10 @@ type Release struct {
 	Primary, Secondary, Series int
 	Cells                      []Cell
 	Folder                     string // where its report was written
+	// Headline are the indicators whose totals of the release's own
+	// period are its headline figures: the protection hides them last.
+	// (Not kept in the ledger: only a new release needs it.)
+	Headline []string `json:"-"`
 }
 
 // allKey identifies ALL over a set of countries: two releases over
