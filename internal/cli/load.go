@@ -84,7 +84,7 @@ func loadOrValidate(ctx context.Context, e *env, args []string, dry bool) int {
 			failed = true
 		}
 		if !f.json {
-			printSummary(e.stderr, sum)
+			printSummary(e.stderr, sum, dry)
 		}
 	}
 	if f.json {
@@ -128,6 +128,17 @@ func loadOne(ctx context.Context, e *env, store *duckdb.Store, path string, f lo
 }
 
 // plainError strips the sentinel prefixes from an error for a reader.
+// rejectedNote formats a count of rejected rows into format ("" for none).
+func rejectedNote(n int64, format string) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return fmt.Sprintf(format, "1 row")
+	}
+	return fmt.Sprintf(format, fmt.Sprintf("%d rows", n))
+}
+
 func plainError(err error) string {
 	msg := err.Error()
 	for _, p := range []error{export.ErrRefused, duckdb.ErrLoadFailed} {
@@ -136,17 +147,28 @@ func plainError(err error) string {
 	return msg
 }
 
-func printSummary(w io.Writer, s *export.Summary) {
+func printSummary(w io.Writer, s *export.Summary, dry bool) {
+	var rejected int64
+	for _, tn := range export.TableNames {
+		rejected += s.Tables.Get(tn).Rejected
+	}
 	switch s.Status {
 	case export.StatusLoaded:
-		fmt.Fprintf(w, "%s: loaded %s as snapshot %s\n", s.Path, s.Country, s.SnapshotID)
+		fmt.Fprintf(w, "%s: loaded %s as snapshot %s%s\n", s.Path, s.Country, s.SnapshotID, rejectedNote(rejected, ", %s rejected"))
 	case export.StatusUnchanged:
-		fmt.Fprintf(w, "%s: unchanged, identical to the current %s snapshot %s\n", s.Path, s.Country, s.SnapshotID)
+		// The counts are the stored snapshot's: this load read nothing.
+		fmt.Fprintf(w, "%s: unchanged: identical to the current %s snapshot %s; nothing was loaded\n", s.Path, s.Country, s.SnapshotID)
+		return
 	case export.StatusValid:
-		fmt.Fprintf(w, "%s: valid (%s); nothing was stored\n", s.Path, s.Country)
+		fmt.Fprintf(w, "%s (%s): valid%s; nothing was stored\n", s.Path, s.Country, rejectedNote(rejected, ", %s would be rejected"))
 	default:
-		fmt.Fprintf(w, "%s: FAILED: %s\n", s.Path, s.Error)
-		fmt.Fprintln(w, "  Nothing was loaded from this export; the store is as it was.")
+		// A refusal of the path itself names it already.
+		fmt.Fprintf(w, "%s: FAILED: %s\n", s.Path, strings.TrimPrefix(s.Error, s.Path+": "))
+		if dry {
+			fmt.Fprintln(w, "  rrstat load would refuse this export and leave the store as it was.")
+		} else {
+			fmt.Fprintln(w, "  Nothing was loaded from this export; the store is as it was.")
+		}
 	}
 	if s.Tables.Returnees.RowsRead > 0 || s.Status != export.StatusFailed {
 		fmt.Fprintf(w, "  %-10s %10s %10s %8s %9s\n", "table", "rows read", "loaded", "merged", "rejected")

@@ -868,7 +868,11 @@ func (l *loader) judge(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		countries = append(countries, fmt.Sprintf("%s (%d persons)", c, n))
+		unit := "persons"
+		if n == 1 {
+			unit = "person"
+		}
+		countries = append(countries, fmt.Sprintf("%s (%d %s)", c, n, unit))
 		persons += n
 		if l.sum.Country == "" {
 			l.sum.Country = c

@@ -74,10 +74,13 @@ func (s *CSVScan) Line(ord int64) int64 {
 	return ord + s.breaks[i-1].offset
 }
 
-// errNotUTF8 is returned by scanCSV for invalid UTF-8 at a byte offset.
-type errNotUTF8 struct{ offset int64 }
+// errNotUTF8 is returned by scanCSV for invalid UTF-8 at a byte offset of
+// the file, on a physical line (1-based).
+type errNotUTF8 struct{ offset, line int64 }
 
-func (e errNotUTF8) Error() string { return fmt.Sprintf("not valid UTF-8 at byte %d", e.offset) }
+func (e errNotUTF8) Error() string {
+	return fmt.Sprintf("line %d (byte %d): not valid UTF-8", e.line, e.offset)
+}
 
 // scanCSV reads a UTF-8 CSV file once: it checks the encoding, detects the
 // delimiter from the header line, and finds every record's start line and
@@ -119,7 +122,7 @@ func scanCSV(path string) (*CSVScan, error) {
 				offset += 3
 			}
 			if !utf8.Valid(l) {
-				return nil, errNotUTF8{offset + int64(firstInvalid(l))}
+				return nil, errNotUTF8{offset + int64(firstInvalid(l)), line}
 			}
 			if sc.Header == nil && !st.open {
 				if isBlank(l) { // blank lines before the header are skipped

@@ -93,7 +93,7 @@ func TestScanNotUTF8(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.csv")
 	os.WriteFile(path, []byte("\ufeffa,b\n1,2\nx,\xe6\n"), 0o644)
 	_, err := scanCSV(path)
-	if nu, ok := err.(errNotUTF8); !ok || nu.offset != 13 {
-		t.Errorf("error %v, want invalid UTF-8 at byte 13", err)
+	if nu, ok := err.(errNotUTF8); !ok || nu.offset != 13 || nu.line != 3 {
+		t.Errorf("error %v, want invalid UTF-8 on line 3 at byte 13", err)
 	}
 }
