@@ -37,6 +37,7 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{[]string{"report", "--k", "five"}, 2, "", `invalid value "five" for flag --k`},
 		{[]string{"reprot"}, 2, "", `unknown command "reprot"; did you mean report?`},
 		{[]string{"snapshot"}, 2, "", "did you mean snapshots?"},
+		{[]string{"token", "crate"}, 2, "", `unknown subcommand "crate"; did you mean create?`},
 		{[]string{"--period", "2025Q3"}, 2, "", "--period is not a command; options go after the command"},
 		// the period given without --period
 		{[]string{"report", "2025Q3"}, 2, "", "give the period with --period: rrstat report --period 2025Q3"},
