@@ -180,23 +180,33 @@ func (l *loader) table(tn string) string { return snapTable(l.snap, tn) }
 func snapTable(snap int64, tn string) string { return fmt.Sprintf("s%d_%s", snap, tn) }
 
 func (l *loader) exec(ctx context.Context, query string, args ...any) error {
-	start := time.Now()
+	start := stampNow()
 	_, err := l.conn.ExecContext(ctx, query, args...)
 	trace(start, query)
 	return err
 }
 
-// trace prints how long a statement took when RRSTAT_TRACE is set (for
-// profiling loads; the benchmarks report the totals).
-func trace(start time.Time, what string) {
+// stamp is a moment of the process: wall time and CPU time used so far.
+type stamp struct {
+	wall time.Time
+	cpu  time.Duration
+}
+
+func stampNow() stamp { return stamp{time.Now(), cpuTime()} }
+
+// trace prints how long a statement took, in wall and CPU time (all
+// threads), when RRSTAT_TRACE is set (for profiling loads; the
+// benchmarks report the totals).
+func trace(start stamp, what string) {
 	if os.Getenv("RRSTAT_TRACE") == "" {
 		return
 	}
+	end := stampNow()
 	what = strings.Join(strings.Fields(what), " ")
 	if len(what) > 70 {
 		what = what[:70]
 	}
-	fmt.Fprintf(os.Stderr, "trace %7.2fs %s\n", time.Since(start).Seconds(), what)
+	fmt.Fprintf(os.Stderr, "trace %7.2fs %6.2fs CPU %s\n", end.wall.Sub(start.wall).Seconds(), (end.cpu - start.cpu).Seconds(), what)
 }
 
 func (l *loader) progress(stage string) {
@@ -482,7 +492,7 @@ func (l *loader) insert(ctx context.Context, t *source.Table) error {
 	if os.Getenv("RRSTAT_TRACE") == "sql" {
 		fmt.Fprintln(os.Stderr, q)
 	}
-	start := time.Now()
+	start := stampNow()
 	_, err := l.conn.ExecContext(ctx, q, sql.Named("snap", l.snap), sql.Named("today", l.today))
 	trace(start, "read "+t.File)
 	if err != nil {
@@ -526,7 +536,7 @@ func (l *loader) note(tn string, ord int64, code int, value string) {
 // malformed reads the row rejects found while reading, and marks the
 // malformed CSV records (whose fields cannot be trusted) as rejected first.
 func (l *loader) malformed(ctx context.Context) error {
-	defer trace(time.Now(), "row rejects")
+	defer trace(stampNow(), "row rejects")
 	for _, tn := range export.TableNames {
 		t := l.ex.Tables[tn]
 		if t == nil {
@@ -592,34 +602,46 @@ func (l *loader) badTable(ctx context.Context) error {
 
 // valid is the SQL of a table's valid rows so far, with their record number.
 func (l *loader) valid(tn string) string {
-	return fmt.Sprintf(`(SELECT rowid + 1 AS ord, * FROM %s
-	    WHERE _reject IS NULL AND rowid + 1 NOT IN (SELECT ord FROM rr_bad WHERE tbl = '%s'))`, l.table(tn), tn)
+	return fmt.Sprintf(`(SELECT rowid + 1 AS ord, * FROM %s WHERE %s)`, l.table(tn), l.validCond(tn))
+}
+
+// validCond is the condition on a row of table tn that it is valid so far.
+func (l *loader) validCond(tn string) string {
+	return fmt.Sprintf(`_reject IS NULL AND rowid + 1 NOT IN (SELECT ord FROM rr_bad WHERE tbl = '%s')`, tn)
 }
 
 // personKeys rejects the later rows of a person_id repeated among the
 // valid rows, and builds rr_persons: every person key of the returnees
 // file with the return date of its loaded row, and whether there is one.
 func (l *loader) personKeys(ctx context.Context) error {
-	if err := l.keyDuplicates(ctx, export.Returnees, []string{"person_id"}, "person_id", export.ReasonDuplicatePerson); err != nil {
+	repeated, err := l.keyDuplicates(ctx, export.Returnees, []string{"person_id"}, "person_id", export.ReasonDuplicatePerson)
+	if err != nil {
 		return err
 	}
 	if err := l.badTable(ctx); err != nil {
 		return err
 	}
+	// Every person_id once (the usual export): one row per returnees row.
 	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE rr_persons AS
+SELECT pk, person_id, CASE WHEN ok THEN return_date END AS return_date, ok
+FROM (SELECT pk, person_id, return_date, %s AS ok FROM %s WHERE person_id IS NOT NULL)`,
+		l.validCond(export.Returnees), l.table(export.Returnees))
+	if repeated {
+		q = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE rr_persons AS
 SELECT r.pk, r.person_id,
        any_value(r.return_date) FILTER (WHERE v.ord IS NOT NULL) AS return_date,
        bool_or(v.ord IS NOT NULL) AS ok
 FROM (SELECT rowid + 1 AS ord, pk, person_id, return_date FROM %s WHERE person_id IS NOT NULL) AS r
 LEFT JOIN %s AS v ON v.ord = r.ord
 GROUP BY r.pk, r.person_id`, l.table(export.Returnees), l.valid(export.Returnees))
+	}
 	if err := l.exec(ctx, q); err != nil {
 		return err
 	}
 	// pk is a 64-bit hash of the snapshot and person_id: check that no two
 	// persons share one, so that no row can join the wrong person.
 	var keys, ids int64
-	err := l.conn.QueryRowContext(ctx, "SELECT count(DISTINCT pk), count(*) FROM rr_persons").Scan(&keys, &ids)
+	err = l.conn.QueryRowContext(ctx, "SELECT count(DISTINCT pk), count(*) FROM rr_persons").Scan(&keys, &ids)
 	if err != nil {
 		return err
 	}
@@ -633,8 +655,8 @@ GROUP BY r.pk, r.person_id`, l.table(export.Returnees), l.valid(export.Returnees
 // (the columns keys) repeats an earlier row's (file order) and rejects them,
 // reporting the value of column. Only the rows whose key hash is repeated
 // (see repeatedHashes) are looked at; the exact key then decides.
-func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, column, reason string) error {
-	defer trace(time.Now(), "key duplicates "+tn)
+func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, column, reason string) (repeated bool, err error) {
+	defer trace(stampNow(), "key duplicates "+tn)
 	k := strings.Join(keys, ", ")
 	var notNull []string
 	for _, c := range keys {
@@ -642,7 +664,7 @@ func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, co
 	}
 	n, err := l.repeatedHashes(ctx, tn, "hash("+k+")", strings.Join(notNull, " AND "))
 	if err != nil || n == 0 {
-		return err
+		return false, err
 	}
 	q := fmt.Sprintf(`SELECT ord, first, CAST(%s AS VARCHAR) FROM (
     SELECT ord, %s, min(ord) OVER (PARTITION BY %s) AS first FROM %s
@@ -650,18 +672,18 @@ func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, co
 ) WHERE ord <> first ORDER BY ord`, column, column, k, l.valid(tn), strings.Join(notNull, " AND "), k)
 	rows, err := l.conn.QueryContext(ctx, q)
 	if err != nil {
-		return err
+		return true, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		k := keyReject{table: tn, column: column, reason: reason}
 		if err := rows.Scan(&k.ord, &k.first, &k.value); err != nil {
-			return err
+			return true, err
 		}
 		l.keyRejects = append(l.keyRejects, k)
 		l.note(tn, k.ord, 1<<14, k.value) // a key reject: after every row rule
 	}
-	return rows.Err()
+	return true, rows.Err()
 }
 
 // repeatedHashes fills rr_repeated with the values of the 64-bit hash
@@ -707,12 +729,18 @@ func (l *loader) personChecks(ctx context.Context) error {
 				dateCol = ch.column
 			}
 		}
+		// The person is found by pk alone (unique in rr_persons), which
+		// spares hashing every person_id; the person_id then decides, so
+		// that two person_ids sharing a hash can never be confused.
 		q := fmt.Sprintf(`SELECT ord, code, CASE WHEN code = %d THEN CAST(%s AS VARCHAR) ELSE person_id END FROM (
-    SELECT c.rowid + 1 AS ord, c.person_id, c.%s, CASE %s END AS code
-    FROM %s AS c LEFT JOIN rr_persons AS p ON p.pk = c.pk AND p.person_id = c.person_id
-    WHERE c.person_id IS NOT NULL AND (p.pk IS NULL OR NOT p.ok OR c.%s < p.return_date)
-) WHERE code IS NOT NULL`, codeOf(checks, export.ReasonBeforeReturn), dateCol, dateCol, strings.Join(cases, " "), l.table(tn), dateCol)
-		start := time.Now()
+    SELECT c.ord, c.person_id, c.%s, CASE %s END AS code
+    FROM (SELECT t.rowid + 1 AS ord, t.person_id, t.%s,
+                 CASE WHEN p.person_id = t.person_id THEN p.pk END AS p_pk, p.ok AS p_ok, p.return_date AS p_return_date
+          FROM %s AS t LEFT JOIN rr_persons AS p ON p.pk = t.pk
+          WHERE t.person_id IS NOT NULL) AS c
+    WHERE c.p_pk IS NULL OR NOT c.p_ok OR c.%s < c.p_return_date
+) WHERE code IS NOT NULL`, codeOf(checks, export.ReasonBeforeReturn), dateCol, dateCol, strings.Join(cases, " "), dateCol, l.table(tn), dateCol)
+		start := stampNow()
 		rows, err := l.conn.QueryContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("check persons of %s: %w", tn, err)
@@ -750,19 +778,19 @@ func codeOf(checks []check, reason string) int {
 // to the earliest identified_date per (person, need_type).
 func (l *loader) childKeys(ctx context.Context) error {
 	if l.ex.Tables[export.Services] != nil {
-		if err := l.keyDuplicates(ctx, export.Services, []string{"service_id"}, "service_id", export.ReasonDuplicateSvc); err != nil {
+		if _, err := l.keyDuplicates(ctx, export.Services, []string{"service_id"}, "service_id", export.ReasonDuplicateSvc); err != nil {
 			return err
 		}
 	}
 	if l.ex.Tables[export.Followups] != nil {
-		if err := l.keyDuplicates(ctx, export.Followups, []string{"pk", "followup_date"}, "followup_date", export.ReasonDuplicateFup); err != nil {
+		if _, err := l.keyDuplicates(ctx, export.Followups, []string{"pk", "followup_date"}, "followup_date", export.ReasonDuplicateFup); err != nil {
 			return err
 		}
 	}
 	if l.ex.Tables[export.Needs] == nil {
 		return nil
 	}
-	defer trace(time.Now(), "merge needs")
+	defer trace(stampNow(), "merge needs")
 	n, err := l.repeatedHashes(ctx, export.Needs, "hash(pk, need_type)", "pk IS NOT NULL AND need_type IS NOT NULL")
 	if err != nil || n == 0 {
 		return err

@@ -165,8 +165,9 @@ func rawName(col string) string   { return "r_" + col }
 func typedName(col string) string { return "t_" + col }
 
 // tableChecks returns the ordered row rules of a table. The joined rules of
-// the child tables are written over the stored child row c and the person
-// p it names (see loader.personChecks).
+// the child tables are written over the stored child row c, with the pk,
+// ok and return_date of the person it names as c.p_pk, c.p_ok and
+// c.p_return_date (see loader.personChecks).
 func tableChecks(t *export.Table) []check {
 	var out []check
 	for _, c := range t.Columns {
@@ -194,11 +195,11 @@ func tableChecks(t *export.Table) []check {
 			out = append(out,
 				check{c.Name, r + " IS NULL", export.ReasonMissing, false},
 				check{c.Name, "NOT regexp_full_match(c.person_id, '[A-Za-z0-9_-]{1,64}')", export.ReasonPersonID, true},
-				check{c.Name, "p.pk IS NULL", export.ReasonUnknownPerson, true},
-				check{c.Name, "NOT p.ok", export.ReasonRejectedPerson, true})
+				check{c.Name, "c.p_pk IS NULL", export.ReasonUnknownPerson, true},
+				check{c.Name, "NOT c.p_ok", export.ReasonRejectedPerson, true})
 		case t.Name != export.Returnees && c.Type == export.Date:
 			out = append(out, columnChecks(c, r, tv)...)
-			out = append(out, check{c.Name, "c." + c.Name + " < p.return_date", export.ReasonBeforeReturn, true})
+			out = append(out, check{c.Name, "c." + c.Name + " < c.p_return_date", export.ReasonBeforeReturn, true})
 		default:
 			out = append(out, columnChecks(c, r, tv)...)
 		}
