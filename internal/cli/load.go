@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -70,11 +71,23 @@ func loadOrValidate(ctx context.Context, e *env, args []string, dry bool) int {
 	if !dry {
 		dbPath = e.dbPath(f.db)
 	}
-	store, err := duckdb.Open(ctx, storePath(dbPath), duckdb.Options{})
+	store, err := duckdb.Open(ctx, storePath(dbPath), duckdb.Options{MemoryLimit: loadMemoryLimit})
 	if err != nil {
 		return failf(e, name, "%v", err)
 	}
 	defer store.Close()
+	if dry {
+		// What does not fit in memory goes to a private folder, not to
+		// .tmp in the current one: validate touches no files.
+		tmp, err := os.MkdirTemp("", "rrstat-validate-")
+		if err != nil {
+			return failf(e, name, "%v", err)
+		}
+		defer os.RemoveAll(tmp)
+		if _, err := store.DB.ExecContext(ctx, "SET temp_directory = "+sqlQuote(tmp)); err != nil {
+			return failf(e, name, "%v", err)
+		}
+	}
 	res := loadResult{Exports: []*export.Summary{}}
 	failed := false
 	for _, p := range paths {
@@ -97,6 +110,15 @@ func loadOrValidate(ctx context.Context, e *env, args []string, dry bool) int {
 	}
 	return ExitOK
 }
+
+// loadMemoryLimit is DuckDB's memory limit for load and validate. Without
+// it DuckDB keeps what it has read cached up to most of the machine's
+// memory: a load of a million persons peaked at 1.2 GB, a validate at
+// 2.3 GB. With it they stay under 0.8 GB, as fast (issue #12); what does
+// not fit goes to DuckDB's temporary files.
+const loadMemoryLimit = "512MB"
+
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // storePath maps the in-memory marker to DuckDB's empty path.
 func storePath(p string) string {
