@@ -5,7 +5,9 @@
 // Uzbekistan, Kazakhstan, Kyrgyzstan and Tajikistan (operations.csv,
 // embedded): every operation with a date is a wave on that date whose
 // reported headline numbers (persons, women, children, men) are matched
-// exactly; the gaps in the reports are filled by documented rules (see
+// exactly; an undated aggregate (Uzbekistan's further returns outside the
+// Mehr operations, Kyrgyzstan's unnamed returns) is spread over several
+// waves. The gaps in the reports are filled by documented rules (see
 // resolveWaves and noteFacts) and the rule used is listed with each Wave.
 // Everything about the persons themselves — households, ages, regions,
 // needs, services, follow-ups and case closures — is invented, from a
@@ -46,9 +48,10 @@ type Options struct {
 	// Operations after it are left out. Zero means DefaultAsOf.
 	AsOf time.Time
 	// Persons is 0 for the real operations exactly, or the approximate
-	// total number of persons wanted: every wave's counts are then scaled
-	// by the same factor (rounded per count), keeping the dates and the
-	// shares of women, children and men.
+	// total number of persons wanted: every operation's counts are then
+	// scaled by the same factor (each rounded once per operation, the parts
+	// of an undated aggregate together), keeping the dates and the shares
+	// of women, children and men.
 	Persons int
 	// Countries restricts the output to these ISO codes (any case); empty
 	// means every country with operations (KG, KZ, TJ, UZ).
@@ -179,7 +182,7 @@ func newPlan(opt Options) (*plan, error) {
 			continue
 		}
 		if w.Date.After(p.asOf) {
-			p.skipped = append(p.skipped, fmt.Sprintf("%s %s: dated %s, after AsOf", w.Country, w.Operation, w.Date.Format(time.DateOnly)))
+			p.skipped = append(p.skipped, fmt.Sprintf("%s %s: dated %s, after AsOf", w.Country, w.name(), w.Date.Format(time.DateOnly)))
 			continue
 		}
 		p.waves = append(p.waves, w)
@@ -211,7 +214,7 @@ func newPlan(opt Options) (*plan, error) {
 		// A tiny Persons rounds small waves, even whole countries, away.
 		p.waves = slices.DeleteFunc(p.waves, func(w Wave) bool {
 			if w.Persons() == 0 {
-				p.skipped = append(p.skipped, fmt.Sprintf("%s %s: scaled to 0 persons", w.Country, w.Operation))
+				p.skipped = append(p.skipped, fmt.Sprintf("%s %s: scaled to 0 persons", w.Country, w.name()))
 				return true
 			}
 			return false
@@ -427,12 +430,8 @@ func writeReadme(dir, cc string, seed uint64, p *plan, waves []Wave) error {
 	b.WriteString(cc + "H-S..., services " + cc + "S-S.... Do not use these figures as facts about\n")
 	b.WriteString("any programme.\n\nWaves (date, operation, counts; the rules that filled gaps in the reports, and\nthe details taken from the source notes):\n")
 	for _, w := range waves {
-		name := w.Operation
-		if w.Parts > 1 {
-			name = fmt.Sprintf("%s, part %d of %d", name, w.Part, w.Parts)
-		}
 		fmt.Fprintf(&b, "- %s  %s: persons %d = women %d + children %d + men %d, from %s\n",
-			w.Date.Format(time.DateOnly), name, w.Persons(), w.Women, w.Children, w.Men, strings.Join(w.ReturnFrom, ", "))
+			w.Date.Format(time.DateOnly), w.name(), w.Persons(), w.Women, w.Children, w.Men, strings.Join(w.ReturnFrom, ", "))
 		for _, r := range w.Rules {
 			fmt.Fprintf(&b, "    - %s\n", r)
 		}

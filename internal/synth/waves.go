@@ -47,6 +47,15 @@ type Wave struct {
 // Persons returns the number of persons in the wave.
 func (w Wave) Persons() int { return w.Women + w.Children + w.Men }
 
+// name is the wave's operation name, with "part i of n" for a part of an
+// undated aggregate.
+func (w Wave) name() string {
+	if w.Parts > 1 {
+		return fmt.Sprintf("%s, part %d of %d", w.Operation, w.Part, w.Parts)
+	}
+	return w.Operation
+}
+
 // facts are what the notes of operations.csv add to (or derive for) the
 // counted columns, keyed by country and exact operation name. Every entry
 // must match an operation (tested).
@@ -74,11 +83,6 @@ type spreadPart struct {
 }
 
 type opKey struct{ country, name string }
-
-// aikolWomen and aikolPersons are the reported sums of Kyrgyzstan's six
-// Aikol flights (137 women among 454 persons), used for the sex/age split of
-// the unnamed KG returns that are reported only as "ten women and children".
-const aikolWomen, aikolPersons = 137, 454
 
 // noteFacts are the per-operation choices. Each comment says what the note
 // reports and which rule fills which gap.
@@ -119,18 +123,55 @@ var noteFacts = map[opKey]facts{
 	// "(unnamed additional returns)": 10 "women and children" from Syria
 	// and Turkey in 2024-2025, no dates, no split, one aggregate. We
 	// generate it rather than drop it, so that KG's totals match the
-	// reported sum of operations: 3 women and 7 children (the women's share
-	// of the six Aikol flights, 137/454, times 10, rounded), spread over
-	// three waves on the 15th of October 2024, February 2025 and June 2025
-	// (evenly between Aikol-6 in July 2024 and the 2025 report), returned
-	// from SY, TR and SY in turn.
+	// reported sum of operations. The split is the generic one for an
+	// aggregate without a split (pooledSplit): KG's operations from SY or
+	// TR with a reported split are the six Aikol flights (137 women, 317
+	// children, no men of 454), which gives 3 women and 7 children, no
+	// men, as "women and children" says. Spread over three waves on the
+	// 15th of October 2024, February 2025 and June 2025 (evenly between
+	// Aikol-6 in July 2024 and the 2025 report), returned from SY, TR and
+	// SY in turn.
 	{"KG", "(unnamed additional returns)"}: {
-		derived:     &headcount{persons: 10, women: roundDiv(10*aikolWomen, aikolPersons), children: 10 - roundDiv(10*aikolWomen, aikolPersons)},
-		derivedRule: "'ten women and children' without a split: 3 women and 7 children, the women's share of the six Aikol flights (137 of 454) applied to 10",
 		spread: []spreadPart{
 			{"2024-10-15", "SY"}, {"2025-02-15", "TR"}, {"2025-06-15", "SY"},
 		},
 		spreadRule: "no date: spread over three waves on 2024-10-15 (SY), 2025-02-15 (TR) and 2025-06-15 (SY), between Aikol-6 (July 2024) and the 2025 report",
+	},
+	// "(further returns in smaller groups, to the national total of more
+	// than 530 since 2019)": 96 persons from SY and IQ, no date, no split;
+	// "Mehr-1 to Mehr-5 account for 435; the remaining 96 are spread over
+	// 2019-2024 like the unnamed Kyrgyz returns". Generated so that UZ's
+	// returned to date is the reported 531 by the end of 2024.
+	//
+	// Split: the generic rule (pooledSplit). UZ's operations from SY or IQ
+	// with a reported split are Mehr-1, -2, -3 and -5 (97 women, 312
+	// children, 2 men of 411; Mehr-4 is left out twice over: an
+	// evacuation from Afghanistan, and the sex of its 5 adults is our
+	// assumption), which gives 23 women, 73 children and no men (0.47 of a
+	// man rounds to none, as UZ returned 2 men in 435).
+	//
+	// Dates: nothing says when, so evenly over the six years: twelve waves
+	// ("smaller groups" of about 8), every six months on the 15th of March
+	// and September from 2019 to 2024, the counts shared out evenly (8 or
+	// 9 persons, the last 7). Mid-month, so that no wave's arrivals
+	// straddle a quarter, and clear of every Mehr flight (the nearest,
+	// Mehr-4, is 13 days before 2021-03-15); the mean date is about two
+	// weeks before the middle of 2019-2024. Every part lies in 2019-2024,
+	// so the total is reached by the end of 2024.
+	//
+	// Origins: one per wave, as for the unnamed Kyrgyz returns, but in the
+	// proportion of UZ's reported returns from each place rather than in
+	// turn: the Mehr flights from SY and IQ carried 347 and 64 persons, so
+	// 2 of the 12 waves (64/411 of 12 = 1.9) are from IQ, spaced evenly:
+	// the 4th and the 10th (September 2020 and 2023).
+	{"UZ", "(further returns in smaller groups, to the national total of more than 530 since 2019)"}: {
+		spread: everyMonths("2019-03-15", 6, 12, func(i int) string {
+			if i%6 == 3 {
+				return "IQ"
+			}
+			return "SY"
+		}),
+		spreadRule: "no date: spread evenly over 2019-2024 as twelve waves every six months on the 15th of March and September, the counts shared out evenly; from SY except 2020-09-15 and 2023-09-15 from IQ (2 of 12 waves, as the Mehr flights from SY and IQ carried 347 and 64 persons)",
 	},
 	// Month precision (2023-04); "the ambassador went to Baghdad on 17 Apr
 	// 2023 to oversee the return of three women who had served their
@@ -163,7 +204,11 @@ const defaultDay = 15
 //     Asia were overwhelmingly women and children; the rule is listed).
 //  4. Unreported counts with nothing left over are 0 (TJ's three women
 //     released from prison: no children, no men).
-//  5. persons, when unreported, is women + children + men.
+//  5. When persons is reported and none of women, children and men is
+//     (an aggregate such as "further returns in smaller groups"), persons
+//     is split by the pooled shares of the country's operations with a
+//     reported split (pooledSplit).
+//  6. persons, when unreported, is women + children + men.
 //
 // Dates: a day date is used as is; a month date takes the day its note
 // names, otherwise the 15th; an undated aggregate is spread as its facts say
@@ -232,6 +277,13 @@ func resolveWaves(ops []Operation) (waves []Wave, skipped []string, err error) {
 				} else {
 					w.Rules = append(w.Rules, fmt.Sprintf("the %d adults of unreported sex are taken as women (returns to Central Asia were overwhelmingly women and children)", rest))
 				}
+			case unrep == 3:
+				split, rule, err := pooledSplit(op, ops)
+				if err != nil {
+					return nil, nil, err
+				}
+				wo, c, m = Count(split[0]), Count(split[1]), Count(split[2])
+				w.Rules = append(w.Rules, rule)
 			default:
 				return nil, nil, fmt.Errorf("operation %s %q: cannot split persons %d into women %s, children %s, men %s", op.Country, op.Name, p, wo, c, m)
 			}
@@ -346,6 +398,22 @@ func spreadWave(w Wave, f facts) ([]Wave, error) {
 	return out, nil
 }
 
+// everyMonths returns n parts of a spread, the first on the day first
+// (YYYY-MM-DD) and each the given number of months after the one before,
+// part i (0-based) returned from origin(i). The day must be at most the
+// 28th, so that every month has it.
+func everyMonths(first string, months, n int, origin func(i int) string) []spreadPart {
+	d, err := time.Parse(time.DateOnly, first)
+	if err != nil || d.Day() > 28 {
+		panic(fmt.Sprintf("everyMonths: first day %q", first))
+	}
+	parts := make([]spreadPart, n)
+	for i := range parts {
+		parts[i] = spreadPart{d.AddDate(0, i*months, 0).Format(time.DateOnly), origin(i)}
+	}
+	return parts
+}
+
 // share returns part i of total split into n near-equal parts.
 func share(total, i, n int) int {
 	s := total / n
@@ -354,8 +422,6 @@ func share(total, i, n int) int {
 	}
 	return s
 }
-
-func roundDiv(a, b int) int { return int(math.Round(float64(a) / float64(b))) }
 
 // unreportedName names the unreported ones of women, children and men.
 func unreportedName(women, children, men Count) string {
@@ -379,11 +445,15 @@ func sortWaves(waves []Wave) {
 
 // scaleWaves multiplies every count of the waves by factor, rounding each to
 // the nearest integer, so that the shape (dates, shares of women, children
-// and men, orphans, families) stays that of the real operations.
+// and men, orphans, families) stays that of the real operations. Each
+// operation is rounded once: the parts of an undated aggregate (those kept
+// up to AsOf) are scaled together and shared out again as spreadWave
+// shares them, so that rounding many small parts one by one does not lose
+// or add persons (twelve parts of 2 women and 6 children scaled by 0.2
+// would give 12 children and no women, instead of 5 women and 14 children).
 func scaleWaves(waves []Wave, factor float64) {
 	sc := func(n int) int { return int(math.Round(float64(n) * factor)) }
-	for i := range waves {
-		w := &waves[i]
+	scale := func(w *Wave) {
 		w.Women, w.Children, w.Men = sc(w.Women), sc(w.Children), sc(w.Men)
 		if w.boys+w.girls > 0 {
 			w.boys = min(sc(w.boys), w.Children)
@@ -393,4 +463,170 @@ func scaleWaves(waves []Wave, factor float64) {
 		w.families = min(sc(w.families), w.Women)
 		w.womenDetained = min(sc(w.womenDetained), w.Women)
 	}
+	parts := map[opKey][]int{} // indexes of the parts of each aggregate, in date order
+	var aggregates []opKey
+	for i := range waves {
+		w := &waves[i]
+		if w.Parts <= 1 {
+			scale(w)
+			continue
+		}
+		k := opKey{w.Country, w.Operation}
+		if parts[k] == nil {
+			aggregates = append(aggregates, k)
+		}
+		parts[k] = append(parts[k], i)
+	}
+	for _, k := range aggregates {
+		idx := parts[k]
+		var sum Wave
+		for _, i := range idx {
+			w := &waves[i]
+			sum.Women += w.Women
+			sum.Children += w.Children
+			sum.Men += w.Men
+			sum.boys += w.boys
+			sum.girls += w.girls
+			sum.orphans += w.orphans
+			sum.families += w.families
+			sum.womenDetained += w.womenDetained
+		}
+		scale(&sum)
+		n := len(idx)
+		for j, i := range idx {
+			w := &waves[i]
+			w.Women, w.Children, w.Men = share(sum.Women, j, n), share(sum.Children, j, n), share(sum.Men, j, n)
+			if sum.boys+sum.girls > 0 {
+				w.boys = min(share(sum.boys, j, n), w.Children)
+				w.girls = w.Children - w.boys
+			}
+			w.orphans = min(share(sum.orphans, j, n), w.Children)
+			w.families = min(share(sum.families, j, n), w.Women)
+			w.womenDetained = min(share(sum.womenDetained, j, n), w.Women)
+		}
+	}
+}
+
+// reportedSplit returns an operation's women, children and men when the
+// source gives them, directly or by arithmetic on the reported figures
+// alone (one count missing: persons minus the others; nothing left of
+// persons: 0). An operation whose split needs an assumption (Mehr-4's
+// adults of unreported sex) or another source (Jusan-3's KNB running
+// total) has none.
+func reportedSplit(op Operation) (split [3]int, ok bool) {
+	counts := [3]Count{op.Women, op.Children, op.Men}
+	known, unrep := 0, 0
+	for _, c := range counts {
+		if c.Reported() {
+			known += int(c)
+		} else {
+			unrep++
+		}
+	}
+	if unrep > 0 {
+		if !op.Persons.Reported() {
+			return split, false
+		}
+		rest := int(op.Persons) - known
+		if rest < 0 || unrep > 1 && rest > 0 {
+			return split, false
+		}
+		for i := range counts {
+			if !counts[i].Reported() {
+				counts[i] = Count(rest) // unrep == 1, or rest == 0
+			}
+		}
+	}
+	for i, c := range counts {
+		split[i] = int(c)
+	}
+	return split, true
+}
+
+// pooledSplit splits the persons of an operation reported without any
+// split into women, children and men (rule 5 of resolveWaves).
+//
+// The choice, as a statistician would make it: the unsplit persons are
+// taken to be like the persons of the same country's operations that
+// returned from the same places (camps in Syria are not prisons in Iraq,
+// and an evacuation from Afghanistan is another population again), so the
+// shares are those of the country's operations whose every origin is among
+// the aggregate's origins; when there are none, those of all the country's
+// operations. Only operations whose split is reported count
+// (reportedSplit): a split we imputed ourselves is not fed back in as
+// evidence. The shares are pooled, persons over persons (each person
+// weighs the same, not each flight), and the counts are apportioned by
+// largest remainder, so that they add up to persons exactly and each is
+// within one of its exact share. The rule returned names the operations
+// and the figures used.
+func pooledSplit(op Operation, ops []Operation) (split [3]int, rule string, err error) {
+	var names []string
+	var sum [3]int
+	pool := func(sameOrigin bool) {
+		names, sum = nil, [3]int{}
+		for _, o := range ops {
+			if o.Country != op.Country || sameOrigin && !allIn(o.ReturnedFrom, op.ReturnedFrom) {
+				continue
+			}
+			s, ok := reportedSplit(o)
+			if !ok {
+				continue
+			}
+			names = append(names, o.Name)
+			for i := range sum {
+				sum[i] += s[i]
+			}
+		}
+	}
+	from := "from " + strings.Join(op.ReturnedFrom, " or ")
+	if pool(true); sum[0]+sum[1]+sum[2] == 0 {
+		from = "from anywhere (none from " + strings.Join(op.ReturnedFrom, " or ") + ")"
+		pool(false)
+	}
+	total := sum[0] + sum[1] + sum[2]
+	if total == 0 {
+		return split, "", fmt.Errorf("operation %s %q: no split reported, and no operation of %s with a reported split to take shares from", op.Country, op.Name, op.Country)
+	}
+	copy(split[:], apportion(int(op.Persons), sum[:]))
+	rule = fmt.Sprintf("no split reported: the %d persons are taken as %d women, %d children and %d men, the pooled shares of %s's operations %s with a reported split (%s: %d women, %d children, %d men of %d), rounded by largest remainder",
+		op.Persons, split[0], split[1], split[2], op.Country, from, strings.Join(names, ", "), sum[0], sum[1], sum[2], total)
+	return split, rule, nil
+}
+
+// allIn reports whether every element of a is in b.
+func allIn(a, b []string) bool {
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// apportion splits total in proportion to weights (not all 0) by largest
+// remainder: each part gets the integer part of its exact share, and the
+// units left go to the largest fractional parts, ties to the earlier part.
+// The parts add up to total.
+func apportion(total int, weights []int) []int {
+	sum := 0
+	for _, w := range weights {
+		sum += w
+	}
+	parts := make([]int, len(weights))
+	rems := make([]int, len(weights)) // fractional parts, in units of 1/sum
+	left := total
+	for i, w := range weights {
+		parts[i] = total * w / sum
+		rems[i] = total * w % sum
+		left -= parts[i]
+	}
+	order := make([]int, len(weights))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return rems[b] - rems[a] })
+	for _, i := range order[:left] {
+		parts[i]++
+	}
+	return parts
 }
