@@ -474,6 +474,9 @@ func (l *loader) readSQL(t *source.Table, src string) string {
 		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", ch.cond, i+1))
 		valueCases = append(valueCases, fmt.Sprintf("WHEN %d THEN %s", i+1, rawName(ch.column)))
 	}
+	if casts := dateCasts(t.Schema); len(casts) > 0 {
+		src = fmt.Sprintf("SELECT *, %s FROM (%s)", strings.Join(casts, ", "), src)
+	}
 	return fmt.Sprintf(`SELECT %s,
     hash($snap::BIGINT, r_person_id) AS pk,
     _reject::SMALLINT AS _reject,
