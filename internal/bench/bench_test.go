@@ -1,6 +1,7 @@
-// Package bench holds the speed and memory benchmarks of issues #2 and #3:
-// a load against bare DuckDB reading the same files, and a whole report,
-// at 100k and 1M persons of synthetic data. They take minutes, so they run
+// Package bench holds the speed and memory benchmarks of issues #2, #3 and
+// #12: a load against bare DuckDB reading the same files (the median of
+// paired runs), and a whole report, at 100k and 1M persons of synthetic
+// data. They take minutes, so they run
 // only with RRSTAT_BENCH=1 (make bench). Each measured step runs in a child
 // process, so that its peak resident memory is its own.
 //
@@ -16,8 +17,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -37,6 +40,7 @@ import (
 // result is what a child reports.
 type result struct {
 	Seconds float64            `json:"seconds"`
+	CPU     float64            `json:"cpu_seconds"` // user and system
 	MaxRSS  int64              `json:"max_rss_kb"`
 	Timings map[string]float64 `json:"timings,omitempty"`
 	Error   string             `json:"error,omitempty"`
@@ -72,6 +76,7 @@ func TestChild(t *testing.T) {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	res.MaxRSS = ru.Maxrss
+	res.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 	if err != nil {
 		res.Error = err.Error()
 	}
@@ -171,36 +176,96 @@ func needBench(b *testing.B) {
 	}
 }
 
+// pairs returns how many paired runs BenchmarkLoad makes ($RRSTAT_BENCH_PAIRS,
+// default 3).
+func pairs() int {
+	if n, err := strconv.Atoi(os.Getenv("RRSTAT_BENCH_PAIRS")); err == nil && n > 0 {
+		return n
+	}
+	return 3
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
 // BenchmarkLoad compares rrstat load with bare DuckDB on one country's
-// export of N persons.
+// export of N persons, in pairs of runs (bare DuckDB and rrstat load one
+// right after the other, the order alternating from pair to pair), and
+// reports the median of the pairs' ratios: on a shared machine the speed
+// of one run says little, the ratio of two neighbouring runs more. Each run
+// is a child process of its own, so its peak memory is its own, and writes
+// a new store. $RRSTAT_BENCH_PAIRS sets the number of pairs (default 3);
+// $RRSTAT_BENCH_SIZES the sizes (default 100000,1000000).
 func BenchmarkLoad(b *testing.B) {
 	needBench(b)
-	for _, n := range []int{100_000, 1_000_000} {
+	for _, n := range sizes() {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			dir := b.TempDir()
 			sum := generate(b, dir, n, []string{"UZ"})
-			for i := 0; i < b.N; i++ {
-				base := child(b, "baseline", filepath.Join(dir, fmt.Sprintf("base%d.duckdb", i)), dir)
-				ours := child(b, "load", filepath.Join(dir, fmt.Sprintf("store%d.duckdb", i)), dir)
-				ratio := ours.Seconds / base.Seconds
-				b.ReportMetric(base.Seconds, "duckdb-s")
-				b.ReportMetric(ours.Seconds, "load-s")
-				b.ReportMetric(ratio, "ratio")
-				b.ReportMetric(float64(ours.MaxRSS)/1024, "load-peak-MB")
-				b.ReportMetric(float64(base.MaxRSS)/1024, "duckdb-peak-MB")
-				b.Logf("%d persons, %d rows, %.0f MB of CSV: bare DuckDB %.2f s (peak %d MB), rrstat load %.2f s (peak %d MB), ratio %.2f",
-					sum.Persons(), sum.Countries[0].Rows.Total(), float64(sum.Bytes())/1e6,
-					base.Seconds, base.MaxRSS/1024, ours.Seconds, ours.MaxRSS/1024, ratio)
+			var bases, loads, ratios []float64
+			var peak, basePeak int64
+			var cpuBase, cpuLoad float64
+			for i := 0; i < pairs(); i++ {
+				run := func(what string) result {
+					db := filepath.Join(dir, fmt.Sprintf("%s%d.duckdb", what, i))
+					res := child(b, what, db, dir)
+					os.Remove(db)
+					os.Remove(db + ".wal")
+					return res
+				}
+				var base, ours result
+				if i%2 == 0 {
+					base = run("baseline")
+					ours = run("load")
+				} else {
+					ours = run("load")
+					base = run("baseline")
+				}
+				bases, loads = append(bases, base.Seconds), append(loads, ours.Seconds)
+				ratios = append(ratios, ours.Seconds/base.Seconds)
+				peak, basePeak = max(peak, ours.MaxRSS), max(basePeak, base.MaxRSS)
+				cpuBase, cpuLoad = cpuBase+base.CPU, cpuLoad+ours.CPU
+				b.Logf("pair %d: bare DuckDB %.2f s (%.1f s CPU), rrstat load %.2f s (%.1f s CPU, peak %d MB): ratio %.2f",
+					i+1, base.Seconds, base.CPU, ours.Seconds, ours.CPU, ours.MaxRSS/1024, ours.Seconds/base.Seconds)
 			}
+			b.ReportMetric(median(bases), "duckdb-s")
+			b.ReportMetric(median(loads), "load-s")
+			b.ReportMetric(median(ratios), "ratio")
+			b.ReportMetric(float64(peak)/1024, "load-peak-MB")
+			b.ReportMetric(float64(basePeak)/1024, "duckdb-peak-MB")
+			b.Logf("%d persons, %d rows, %.0f MB of CSV, %d pairs: median ratio %.2f (bare DuckDB %.2f s, rrstat load %.2f s; CPU %.2f s against %.2f s); load peak %d MB, bare DuckDB %d MB",
+				sum.Persons(), sum.Countries[0].Rows.Total(), float64(sum.Bytes())/1e6, len(ratios),
+				median(ratios), median(bases), median(loads), cpuLoad/float64(len(ratios)), cpuBase/float64(len(ratios)), peak/1024, basePeak/1024)
 		})
 	}
+}
+
+// sizes returns the numbers of persons to benchmark ($RRSTAT_BENCH_SIZES,
+// comma-separated; default 100000,1000000).
+func sizes() []int {
+	out := []int{100_000, 1_000_000}
+	if v := os.Getenv("RRSTAT_BENCH_SIZES"); v != "" {
+		out = nil
+		for _, f := range strings.Split(v, ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
 
 // BenchmarkReport times the whole catalogue for every country and ALL on
 // four countries' exports of N persons in total, indicators.csv written.
 func BenchmarkReport(b *testing.B) {
 	needBench(b)
-	for _, n := range []int{100_000, 1_000_000} {
+	for _, n := range sizes() {
 		b.Run(strconv.Itoa(n), func(b *testing.B) {
 			dir := b.TempDir()
 			generate(b, dir, n, nil)

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,10 +78,25 @@ func (e *env) dispatch(ctx context.Context, args []string) int {
 		}
 		return ExitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		return runVersion(ctx, e, args[1:])
+	}
+	var names []string
 	for _, c := range commands() {
 		if c.name == args[0] {
 			return c.run(ctx, e, args[1:])
 		}
+		names = append(names, c.name)
+	}
+	if strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(e.stderr, "rrstat: %s is not a command; options go after the command (rrstat COMMAND --help lists them)\n\n", args[0])
+		e.usage(e.stderr)
+		return ExitUsage
+	}
+	if s := closest(args[0], names); s != "" {
+		fmt.Fprintf(e.stderr, "rrstat: unknown command %q; did you mean %s?\n", args[0], s)
+		fmt.Fprintln(e.stderr, "Run rrstat --help for the commands.")
+		return ExitUsage
 	}
 	fmt.Fprintf(e.stderr, "rrstat: unknown command %q\n\n", args[0])
 	e.usage(e.stderr)
@@ -100,19 +117,36 @@ func (e *env) usage(w io.Writer) {
 }
 
 // newFlags returns a flag set whose usage prints the synopsis and options.
+// The flags the synopsis shows outside brackets (--period P) are required:
+// --help lists them first.
 func newFlags(e *env, name, synopsis, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	fs.Init(name, flag.ContinueOnError)
+	required := requiredFlags(synopsis)
 	fs.Usage = func() {
 		w := fs.Output()
 		fmt.Fprintf(w, "Usage: rrstat %s %s\n\n%s\n", name, synopsis, about)
-		var opts []string
-		fs.VisitAll(func(f *flag.Flag) { opts = append(opts, f.Name) })
-		if len(opts) > 0 {
-			fmt.Fprintln(w, "\nOptions:")
-			fs.VisitAll(func(f *flag.Flag) {
+		var req, opt []*flag.Flag
+		fs.VisitAll(func(f *flag.Flag) {
+			if slices.Contains(required, f.Name) {
+				req = append(req, f)
+			} else {
+				opt = append(opt, f)
+			}
+		})
+		// Required flags in the synopsis' order.
+		slices.SortStableFunc(req, func(a, b *flag.Flag) int {
+			return slices.Index(required, a.Name) - slices.Index(required, b.Name)
+		})
+		for _, group := range []struct {
+			title string
+			flags []*flag.Flag
+		}{{"Required:", req}, {"Options:", opt}} {
+			if len(group.flags) == 0 {
+				continue
+			}
+			fmt.Fprintln(w, "\n"+group.title)
+			for _, f := range group.flags {
 				arg, usage := flag.UnquoteUsage(f)
 				if arg != "" {
 					arg = " " + arg
@@ -122,10 +156,24 @@ func newFlags(e *env, name, synopsis, about string) *flag.FlagSet {
 					fmt.Fprintf(w, " (default %s)", f.DefValue)
 				}
 				fmt.Fprintln(w)
-			})
+			}
 		}
 	}
 	return fs
+}
+
+// requiredFlags returns the flags a synopsis names outside brackets, in
+// order: "[--db PATH] --period P [--k N]" requires period.
+func requiredFlags(synopsis string) []string {
+	var out []string
+	depth := 0
+	for _, word := range strings.Fields(synopsis) {
+		if depth == 0 && strings.HasPrefix(word, "--") {
+			out = append(out, strings.TrimRight(strings.TrimPrefix(word, "--"), "]."))
+		}
+		depth += strings.Count(word, "[") - strings.Count(word, "]")
+	}
+	return out
 }
 
 // parse parses flags and positional arguments in any order ("load EXPORT
@@ -143,7 +191,7 @@ func parse(e *env, fs *flag.FlagSet, args []string) ([]string, int, bool) {
 			return nil, ExitOK, false
 		}
 		if err != nil {
-			fmt.Fprintf(e.stderr, "rrstat %s: %v\n", fs.Name(), err)
+			fmt.Fprintf(e.stderr, "rrstat %s: %s\n", fs.Name(), flagError(fs, err))
 			fmt.Fprintf(e.stderr, "Run rrstat %s --help for usage.\n", fs.Name())
 			return nil, ExitUsage, false
 		}
@@ -157,6 +205,87 @@ func parse(e *env, fs *flag.FlagSet, args []string) ([]string, int, bool) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// flagError rewrites an error of the flag package for a reader: flags are
+// written --name, and an unknown flag names the closest defined one.
+func flagError(fs *flag.FlagSet, err error) string {
+	msg := err.Error()
+	const undefined = "flag provided but not defined: -"
+	if name, ok := strings.CutPrefix(msg, undefined); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if s := closest(strings.TrimLeft(name, "-"), names); s != "" {
+			return fmt.Sprintf("unknown flag --%s; did you mean --%s?", strings.TrimLeft(name, "-"), s)
+		}
+		return fmt.Sprintf("unknown flag --%s", strings.TrimLeft(name, "-"))
+	}
+	// "flag needs an argument: -period", "invalid value ... for flag -k: ..."
+	return reFlagName.ReplaceAllString(msg, "$1--$2")
+}
+
+var reFlagName = regexp.MustCompile(`(^|[ :])-([a-z][a-z0-9-]*)`)
+
+// closest returns the candidate nearest to word (case aside, an edit away
+// for a word of three or four letters, two for a longer one, letters
+// swapped counting as one edit), else the only candidate word begins, or
+// "" when none is near enough to be a likely typo.
+func closest(word string, candidates []string) string {
+	w := strings.ToLower(word)
+	best, bestD := "", 0
+	for _, c := range candidates {
+		d := editDistance(w, c)
+		if best == "" || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	limit := 0 // a one- or two-letter word is near anything as short
+	switch {
+	case len(w) >= 5:
+		limit = 2
+	case len(w) >= 3:
+		limit = 1
+	}
+	if best != "" && bestD <= limit {
+		return best
+	}
+	var prefixed []string
+	for _, c := range candidates {
+		if len(w) >= 2 && strings.HasPrefix(c, w) {
+			prefixed = append(prefixed, c)
+		}
+	}
+	if len(prefixed) == 1 {
+		return prefixed[0]
+	}
+	return ""
+}
+
+// editDistance is the optimal string alignment distance of a and b:
+// insertions, deletions, substitutions and swaps of neighbours.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }
 
 // usageError reports wrong usage and returns ExitUsage.

@@ -27,10 +27,25 @@ func TestUsageAndExitCodes(t *testing.T) {
 		{[]string{"load", "--help"}, 0, "Usage: rrstat load", ""},
 		{[]string{"report", "--help"}, 0, "--period", ""},
 		{[]string{"load"}, 2, "", "give at least one EXPORT"},
-		{[]string{"load", "--no-such-flag", "x"}, 2, "", "flag provided but not defined"},
+		{[]string{"load", "--no-such-flag", "x"}, 2, "", "unknown flag --no-such-flag\n"},
+		// a mistyped flag or command names the closest one
+		{[]string{"report", "--perod", "2025Q3"}, 2, "", "unknown flag --perod; did you mean --period?"},
+		{[]string{"report", "-perod=2025Q3"}, 2, "", "unknown flag --perod; did you mean --period?"},
+		{[]string{"report", "--countyr", "UZ"}, 2, "", "did you mean --country?"},
+		{[]string{"load", "--Encoding", "cp1251", "x"}, 2, "", "did you mean --encoding?"},
+		{[]string{"report", "--period"}, 2, "", "flag needs an argument: --period"},
+		{[]string{"report", "--k", "five"}, 2, "", `invalid value "five" for flag --k`},
+		{[]string{"reprot"}, 2, "", `unknown command "reprot"; did you mean report?`},
+		{[]string{"snapshot"}, 2, "", "did you mean snapshots?"},
+		{[]string{"token", "crate"}, 2, "", `unknown subcommand "crate"; did you mean create?`},
+		{[]string{"--period", "2025Q3"}, 2, "", "--period is not a command; options go after the command"},
+		// the period given without --period
+		{[]string{"report", "2025Q3"}, 2, "", "give the period with --period: rrstat report --period 2025Q3"},
+		{[]string{"report", "--period", "2025Q3", "2025Q4"}, 2, "", `unexpected argument "2025Q4"`},
 		{[]string{"load", "--encoding", "latin1", "x"}, 2, "", `unknown encoding "latin1"`},
 		{[]string{"snapshots"}, 1, "", "does not exist; load an export first"},
-		{[]string{"version"}, 0, "rrstat ", ""},
+		{[]string{"version"}, 0, "rrstat " + Version + "\n", ""},
+		{[]string{"--version"}, 0, "rrstat " + Version + "\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -119,5 +134,55 @@ func TestMaxRejectZero(t *testing.T) {
 	code, _, stderr = runCLI(t, dir, "load", "--max-reject", "50", exp)
 	if code != 0 {
 		t.Errorf("--max-reject 50: exit %d, %s", code, stderr)
+	}
+}
+
+// TestHelpRequiredFirst: --help lists the required flags first, in the
+// order of the synopsis, then the others.
+func TestHelpRequiredFirst(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		args     []string
+		required []string
+		first    string // the first of the other options
+	}{
+		{[]string{"report", "--help"}, []string{"--period P"}, "--audience"},
+		{[]string{"token", "create", "--help"}, []string{"--role", "--name"}, "--db"},
+		{[]string{"token", "revoke", "--help"}, []string{"--name"}, "--db"},
+	} {
+		code, stdout, _ := runCLI(t, dir, tt.args...)
+		req, opt := strings.Index(stdout, "\nRequired:\n"), strings.Index(stdout, "\nOptions:\n")
+		if code != 0 || req < 0 || opt < req {
+			t.Errorf("%v: exit %d, no Required: before Options:\n%s", tt.args, code, stdout)
+			continue
+		}
+		at := req
+		for _, f := range tt.required {
+			i := strings.Index(stdout, "\n  "+f)
+			if i < at || i > opt {
+				t.Errorf("%v: %s not in order among the required flags:\n%s", tt.args, f, stdout)
+			}
+			at = i
+		}
+		if i := strings.Index(stdout[opt:], "\n  --"); i < 0 || !strings.HasPrefix(stdout[opt+i+len("\n  "):], tt.first) {
+			t.Errorf("%v: the options do not start with %s:\n%s", tt.args, tt.first, stdout)
+		}
+	}
+	// A command without required flags has only Options.
+	if _, stdout, _ := runCLI(t, dir, "snapshots", "--help"); strings.Contains(stdout, "Required:") || !strings.Contains(stdout, "Options:") {
+		t.Errorf("snapshots --help:\n%s", stdout)
+	}
+}
+
+func TestClosest(t *testing.T) {
+	names := []string{"period", "audience", "k", "country", "snapshot", "layout", "out", "json", "db"}
+	for _, tt := range []struct{ word, want string }{
+		{"perod", "period"}, {"peroid", "period"}, {"Period", "period"}, {"countrys", "country"}, {"contry", "country"},
+		{"snap", "snapshot"}, {"lay", "layout"}, {"jsn", "json"}, {"K", "k"},
+		{"x", ""}, {"zzzzzz", ""}, {"o", ""}, {"audit", ""},
+	} {
+		if got := closest(tt.word, names); got != tt.want {
+			t.Errorf("closest(%q) = %q, want %q", tt.word, got, tt.want)
+		}
 	}
 }

@@ -181,6 +181,7 @@ func TestLoadRefusals(t *testing.T) {
 	})
 	cpBytes, _ := os.ReadFile(filepath.Join(cp, "returnees.csv"))
 	offset := slices.IndexFunc(cpBytes, func(b byte) bool { return b >= 0x80 })
+	line := 1 + bytes.Count(cpBytes[:offset], []byte("\n"))
 
 	dropSex := copySample(t, "UZ", func(tn, c string) string {
 		if tn != export.Returnees {
@@ -248,13 +249,13 @@ func TestLoadRefusals(t *testing.T) {
 		want []string // parts of the error
 	}{
 		{"invalid UTF-8 without --encoding", []string{cp},
-			[]string{"returnees.csv", fmt.Sprintf("not valid UTF-8 at byte %d", offset), "--encoding windows-1251"}},
+			[]string{fmt.Sprintf("returnees.csv line %d (byte %d): not valid UTF-8", line, offset), "--encoding windows-1251"}},
 		{"missing required column", []string{dropSex}, []string{"returnees.csv", `required column "sex" missing`}},
 		{"more rejects than --max-reject", []string{badSex(6)},
 			[]string{"returnees.csv: 6 of 70 rows rejected (8.6 %), more than the 5 % allowed (--max-reject)"}},
 		{"more rejects than --max-reject 1", []string{"--max-reject", "1", badSex(2)},
 			[]string{"returnees.csv: 2 of 70 rows rejected (2.9 %), more than the 1 % allowed"}},
-		{"mixed countries", []string{mixed}, []string{"the export mixes countries: UZ (69 persons), KZ (1 persons)"}},
+		{"mixed countries", []string{mixed}, []string{"the export mixes countries: UZ (69 persons), KZ (1 person)"}},
 		{"no person loads", []string{"--max-reject", "100", nobody}, []string{"no person could be loaded"}},
 		{"header-only returnees", []string{headerOnly}, []string{"no person could be loaded"}},
 		{"CSV and Parquet for one table", []string{both}, []string{"returnees.csv", "Returnees.parquet", "keep one"}},
@@ -456,6 +457,12 @@ func TestSnapshotsAcrossLoads(t *testing.T) {
 	if after := storeState(t, db); after != before {
 		t.Errorf("an unchanged load changed the store:\n%s", cmp.Diff(before, after))
 	}
+	// Said in one line, without the stored snapshot's counts ("loaded
+	// 70" beside "nothing was loaded").
+	r = rrstat(t, "load", "--db", db, a)
+	if want := fmt.Sprintf("%s: unchanged: identical to the current UZ snapshot %s; nothing was loaded\n", a, la.Exports[0].SnapshotID); r.code != 0 || r.stderr != want {
+		t.Errorf("unchanged load: exit %d, stderr %q, want %q", r.code, r.stderr, want)
+	}
 	// a copy of the same files elsewhere, or a zip of them, is the same
 	// content
 	r, copied := load(copySample(t, "UZ", nil))
@@ -604,8 +611,18 @@ func TestValidate(t *testing.T) {
 	if r.stderr != "" {
 		t.Errorf("validate --json wrote to stderr: %q", r.stderr)
 	}
-	if r := rrstat(t, "validate", uz); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, "valid (UZ); nothing was stored") {
+	if r := rrstat(t, "validate", uz); r.code != 0 || r.stdout != "" || !strings.Contains(r.stderr, uz+" (UZ): valid; nothing was stored\n") {
 		t.Errorf("validate: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	// An export that would load with rejected rows says how many.
+	r = rrstat(t, "validate", "--max-reject", "100", bad)
+	if want := fmt.Sprintf("%s (UZ): valid, %d rows would be rejected; nothing was stored\n", bad, 10+countChildren(t, bad)); r.code != 0 || !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("validate with rejects: exit %d, stderr %q, want it to start with %q", r.code, r.stderr, want)
+	}
+	// A refusal of validate says what load would do.
+	r = rrstat(t, "validate", bad)
+	if r.code != 1 || !strings.Contains(r.stderr, "rrstat load would refuse this export and leave the store as it was") {
+		t.Errorf("validate of a bad export: exit %d, stderr %q", r.code, r.stderr)
 	}
 	ents, _ := os.ReadDir(dir)
 	if len(ents) != 0 {
@@ -670,4 +687,19 @@ func shape(t *testing.T, doc string) any {
 		return "null"
 	}
 	return walk(v)
+}
+
+// TestLoadMissingPath: a path that does not exist is named once.
+func TestLoadMissingPath(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "exports", "UZ-2025-10.zip")
+	for _, args := range [][]string{
+		{"load", "--db", filepath.Join(dir, "s.duckdb"), missing},
+		{"validate", missing},
+	} {
+		r := rrstat(t, args...)
+		if r.code != 1 || strings.Count(r.stderr, missing) != 1 || !strings.Contains(r.stderr, missing+": FAILED: no such file or folder\n") {
+			t.Errorf("%s: exit %d, stderr %q", args[0], r.code, r.stderr)
+		}
+	}
 }

@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"rrstat/internal/publish"
+	"rrstat/reports"
 )
 
 // fixedNow is the clock of the CLI tests: after every date of the sample.
@@ -230,6 +233,13 @@ func TestReportRefusals(t *testing.T) {
 		{"no period", dir, []string{"report"}, 2, "--period is required"},
 		{"bad audience", dir, []string{"report", "--period", "2025Q3", "--audience", "public"}, 2, "analyst or donor"},
 		{"bad k", dir, []string{"report", "--period", "2025Q3", "--k", "0"}, 2, "at least 1"},
+		{"donor k below 5", dir, []string{"report", "--period", "2025Q3", "--audience", "donor", "--k", "1"}, 2, "a donor report needs --k 5 or more (it is 1)"},
+		{"donor k 4", dir, []string{"report", "--period", "2025Q3", "--audience", "donor", "--k", "4"}, 2, "a donor report needs --k 5 or more"},
+		{"layout file missing", dir, []string{"report", "--period", "2025Q3", "--layout", "reports/donor-summary.yaml"}, 1,
+			"--layout reports/donor-summary.yaml: no such file or directory; for the built-in layout write --layout donor-summary"},
+		{"unknown layout name", dir, []string{"report", "--period", "2025Q3", "--layout", "summary"}, 1, "no built-in layout of that name (built in: donor-summary, quarterly)"},
+		{"snapshot left out by --country", dir, []string{"report", "--period", "2025Q3", "--snapshot", "UZ-0001-ff086a05", "--country", "KZ"}, 1,
+			"snapshot UZ-0001-ff086a05 is of UZ, which --country leaves out"},
 		{"weights not adding to 1", dir, []string{"report", "--period", "2025Q3", "--weights", "0.5,0.3,0.3"}, 2, "add up to exactly 1"},
 	}
 	for _, tt := range tests {
@@ -272,7 +282,7 @@ func TestReportOptions(t *testing.T) {
 	}
 	layout := filepath.Join("..", "..", "reports", "donor-summary.yaml")
 	absLayout, _ := filepath.Abs(layout)
-	code, _, stderr = runCLI(t, dir, "report", "--period", "2025-08", "--snapshot", uz, "--layout", absLayout, "--audience", "donor", "--out", "uz-aug")
+	code, _, stderr = runCLI(t, dir, "report", "--period", "2025-08", "--snapshot", uz, "--country", "UZ", "--layout", absLayout, "--audience", "donor", "--out", "uz-aug")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -288,5 +298,146 @@ func TestReportOptions(t *testing.T) {
 		if f := strings.Split(line, ","); f[2] != "ALL" && f[2] != "UZ" {
 			t.Fatalf("a country outside the selection: %s", line)
 		}
+	}
+}
+
+// manifestOf runs a report with --json and returns its manifest.
+func manifestOf(t *testing.T, dir string, args ...string) (publish.Manifest, string) {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, dir, append([]string{"report", "--json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("report %v: exit %d\n%s", args, code, stderr)
+	}
+	var m publish.Manifest
+	if err := json.Unmarshal([]byte(stdout), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m, stderr
+}
+
+func snapshotIDs(m publish.Manifest) []string {
+	var out []string
+	for _, s := range m.Snapshots {
+		out = append(out, s.Country+" "+s.SnapshotID)
+	}
+	return out
+}
+
+// TestReportSnapshotReplaces: --snapshot ID takes the place of the current
+// snapshot of ID's country; the other countries keep theirs, and
+// --country limits the countries as without it.
+func TestReportSnapshotReplaces(t *testing.T) {
+	dir := t.TempDir()
+	loadSampleStore(t, dir)
+	// A second UZ snapshot (one follow-up less) becomes the current one.
+	uz2 := filepath.Join(dir, "uz2")
+	os.MkdirAll(uz2, 0o755)
+	for _, tn := range []string{"returnees", "needs", "services", "followups"} {
+		b, _ := os.ReadFile(samplePath(t, filepath.Join("export-UZ", tn+".csv")))
+		if tn == "followups" {
+			b = b[:bytes.LastIndexByte(b[:len(b)-1], '\n')+1]
+		}
+		os.WriteFile(filepath.Join(uz2, tn+".csv"), b, 0o644)
+	}
+	if code, _, stderr := runCLI(t, dir, "load", uz2); code != 0 {
+		t.Fatal(stderr)
+	}
+	const uz1, kz, tm, uz4 = "UZ-0001-ff086a05", "KZ-0002-2ceba96e", "TM-0003-e675a81b", "UZ-0004-"
+	current, _ := manifestOf(t, dir, "--period", "2025Q3")
+	if got := snapshotIDs(current); len(got) != 3 || got[0] != "KZ "+kz || got[1] != "TM "+tm || !strings.HasPrefix(got[2], "UZ "+uz4) {
+		t.Fatalf("current snapshots: %v", got)
+	}
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--snapshot", uz1}, []string{"KZ " + kz, "TM " + tm, "UZ " + uz1}},
+		{[]string{"--snapshot", uz1, "--country", "UZ"}, []string{"UZ " + uz1}},
+		{[]string{"--country", "uz", "--snapshot", uz1, "--country", "KZ"}, []string{"KZ " + kz, "UZ " + uz1}},
+		{[]string{"--snapshot", uz1, "--snapshot", kz}, []string{"KZ " + kz, "TM " + tm, "UZ " + uz1}},
+	} {
+		m, _ := manifestOf(t, dir, append([]string{"--period", "2025Q3", "--out", "o"}, tt.args...)...)
+		if diff := cmp.Diff(tt.want, snapshotIDs(m)); diff != "" {
+			t.Errorf("%v: snapshots (-want +got):\n%s", tt.args, diff)
+		}
+	}
+	// The old UZ snapshot reports what the sample's expected file says.
+	runCLI(t, dir, "report", "--period", "2025Q3", "--snapshot", uz1, "--out", "old")
+	got, _ := os.ReadFile(filepath.Join(dir, "old", publish.FileIndicators))
+	want, _ := os.ReadFile(samplePath(t, filepath.Join("expected", "indicators-2025Q3-analyst.csv")))
+	if !bytes.Equal(got, want) {
+		t.Errorf("--snapshot %s: indicators.csv differs from the sample's", uz1)
+	}
+	// Two snapshots of one country are refused.
+	code, _, stderr := runCLI(t, dir, "report", "--period", "2025Q3", "--snapshot", uz1, "--snapshot", current.Snapshots[2].SnapshotID)
+	if code != 1 || !strings.Contains(stderr, "are both of UZ; a report takes one snapshot per country") {
+		t.Errorf("two UZ snapshots: exit %d, %s", code, stderr)
+	}
+}
+
+// TestReportWarnings: a period without data, and a country smaller than
+// k, are said on stderr; the report is still written (exit 0).
+func TestReportWarnings(t *testing.T) {
+	dir := t.TempDir()
+	loadSampleStore(t, dir)
+	const noData = "warning: no return, need, service, follow-up or case closure of the snapshots reported on is dated within"
+	const small = "warning: the snapshot of TM (1 person) holds fewer than"
+	for _, tt := range []struct {
+		args    []string
+		want    []string
+		notWant []string
+	}{
+		{[]string{"--period", "2030Q1"}, []string{noData + " 2030Q1 (2030-01-01 to 2030-03-31); their records run from 2019-", "Check --period."}, nil},
+		{[]string{"--period", "2010", "--audience", "donor"}, []string{noData + " 2010 (2010-01-01 to 2010-12-31)"}, nil},
+		{[]string{"--period", "2025Q3", "--audience", "donor"},
+			[]string{small + " k = 5 persons: its figures will be suppressed, and will force the suppression of further cells in the other countries and ALL; to leave it out, name the others: --country KZ --country UZ\n"},
+			[]string{noData}},
+		{[]string{"--period", "2025Q3"}, []string{small + " 5 persons: a donor report would suppress its figures"}, []string{noData}},
+		{[]string{"--period", "2025Q3", "--audience", "donor", "--k", "80"},
+			[]string{"warning: the snapshots of TM (1 person) and UZ (70 persons) hold fewer than k = 80 persons: their figures will be suppressed", "to leave them out, name the others: --country KZ\n"}, nil},
+		{[]string{"--period", "2025Q3", "--audience", "donor", "--country", "KZ", "--country", "UZ"}, nil, []string{"warning"}},
+		{[]string{"--period", "2025Q3", "--audience", "donor", "--country", "TM"}, []string{"no country is large enough to leave the others"}, nil},
+	} {
+		m, stderr := manifestOf(t, dir, append(tt.args, "--out", "o")...)
+		for _, w := range tt.want {
+			if !strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr %q\nwants %q", tt.args, stderr, w)
+			}
+		}
+		for _, w := range tt.notWant {
+			if strings.Contains(stderr, w) {
+				t.Errorf("%v: stderr %q\nshould not say %q", tt.args, stderr, w)
+			}
+		}
+		if len(m.Files) != 3 {
+			t.Errorf("%v: no complete report", tt.args)
+		}
+	}
+}
+
+// TestReportLayoutByName: the built-in layouts are chosen by name from
+// any folder; a file path still works.
+func TestReportLayoutByName(t *testing.T) {
+	dir := t.TempDir()
+	loadSampleStore(t, dir)
+	for _, tt := range []struct{ layout, want string }{
+		{"donor-summary", "donor-summary.yaml"},
+		{"quarterly", "quarterly.yaml"},
+		{"", "quarterly.yaml"},
+	} {
+		args := []string{"--period", "2025Q3", "--audience", "donor", "--out", "o"}
+		if tt.layout != "" {
+			args = append(args, "--layout", tt.layout)
+		}
+		m, _ := manifestOf(t, dir, args...)
+		if m.Layout != tt.want {
+			t.Errorf("--layout %q: manifest layout %q, want %q", tt.layout, m.Layout, tt.want)
+		}
+	}
+	// A file in the current folder, by a relative path.
+	b, _ := reports.FS.ReadFile("donor-summary.yaml")
+	os.WriteFile(filepath.Join(dir, "mine.yaml"), b, 0o644)
+	if m, _ := manifestOf(t, dir, "--period", "2025Q3", "--layout", "mine.yaml", "--out", "o"); m.Layout != "mine.yaml" {
+		t.Errorf("--layout mine.yaml: manifest layout %q", m.Layout)
 	}
 }

@@ -42,6 +42,9 @@ func runToken(ctx context.Context, e *env, args []string) int {
 	case "list":
 		return runTokenList(ctx, e, args[1:])
 	}
+	if s := closest(args[0], []string{"create", "revoke", "list"}); s != "" {
+		return usageError(e, "token", "unknown subcommand %q; did you mean %s?", args[0], s)
+	}
 	return usageError(e, "token", "unknown subcommand %q: use create, revoke or list", args[0])
 }
 

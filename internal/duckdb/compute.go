@@ -23,7 +23,7 @@ import (
 
 // Selection says which snapshots a report covers.
 type Selection struct {
-	SnapshotIDs []string // earlier snapshots by id; empty = the current ones
+	SnapshotIDs []string // by id, each in place of the current snapshot of its country
 	Countries   []string // limit to these countries; empty = all
 }
 

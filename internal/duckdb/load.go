@@ -189,23 +189,33 @@ func (l *loader) table(tn string) string { return snapTable(l.snap, tn) }
 func snapTable(snap int64, tn string) string { return fmt.Sprintf("s%d_%s", snap, tn) }
 
 func (l *loader) exec(ctx context.Context, query string, args ...any) error {
-	start := time.Now()
+	start := stampNow()
 	_, err := l.conn.ExecContext(ctx, query, args...)
 	trace(start, query)
 	return err
 }
 
-// trace prints how long a statement took when RRSTAT_TRACE is set (for
-// profiling loads; the benchmarks report the totals).
-func trace(start time.Time, what string) {
+// stamp is a moment of the process: wall time and CPU time used so far.
+type stamp struct {
+	wall time.Time
+	cpu  time.Duration
+}
+
+func stampNow() stamp { return stamp{time.Now(), cpuTime()} }
+
+// trace prints how long a statement took, in wall and CPU time (all
+// threads), when RRSTAT_TRACE is set (for profiling loads; the
+// benchmarks report the totals).
+func trace(start stamp, what string) {
 	if os.Getenv("RRSTAT_TRACE") == "" {
 		return
 	}
+	end := stampNow()
 	what = strings.Join(strings.Fields(what), " ")
 	if len(what) > 70 {
 		what = what[:70]
 	}
-	fmt.Fprintf(os.Stderr, "trace %7.2fs %s\n", time.Since(start).Seconds(), what)
+	fmt.Fprintf(os.Stderr, "trace %7.2fs %6.2fs CPU %s\n", end.wall.Sub(start.wall).Seconds(), (end.cpu - start.cpu).Seconds(), what)
 }
 
 func (l *loader) progress(stage string) {
@@ -480,6 +490,9 @@ func (l *loader) readSQL(t *source.Table, src string) string {
 		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", ch.cond, i+1))
 		valueCases = append(valueCases, fmt.Sprintf("WHEN %d THEN %s", i+1, rawName(ch.column)))
 	}
+	if casts := dateCasts(t.Schema); len(casts) > 0 {
+		src = fmt.Sprintf("SELECT *, %s FROM (%s)", strings.Join(casts, ", "), src)
+	}
 	return fmt.Sprintf(`SELECT %s,
     hash($snap::BIGINT, r_person_id) AS pk,
     _reject::SMALLINT AS _reject,
@@ -498,7 +511,7 @@ func (l *loader) insert(ctx context.Context, t *source.Table) error {
 	if os.Getenv("RRSTAT_TRACE") == "sql" {
 		fmt.Fprintln(os.Stderr, q)
 	}
-	start := time.Now()
+	start := stampNow()
 	_, err := l.conn.ExecContext(ctx, q, sql.Named("snap", l.snap), sql.Named("today", l.today))
 	trace(start, "read "+t.File)
 	if err != nil {
@@ -542,7 +555,7 @@ func (l *loader) note(tn string, ord int64, code int, value string) {
 // malformed reads the row rejects found while reading, and marks the
 // malformed CSV records (whose fields cannot be trusted) as rejected first.
 func (l *loader) malformed(ctx context.Context) error {
-	defer trace(time.Now(), "row rejects")
+	defer trace(stampNow(), "row rejects")
 	for _, tn := range export.TableNames {
 		t := l.ex.Tables[tn]
 		if t == nil {
@@ -620,34 +633,46 @@ func (l *loader) badTable(ctx context.Context) error {
 
 // valid is the SQL of a table's valid rows so far, with their record number.
 func (l *loader) valid(tn string) string {
-	return fmt.Sprintf(`(SELECT rowid + 1 AS ord, * FROM %s
-	    WHERE _reject IS NULL AND rowid + 1 NOT IN (SELECT ord FROM rr_bad WHERE tbl = '%s'))`, l.table(tn), tn)
+	return fmt.Sprintf(`(SELECT rowid + 1 AS ord, * FROM %s WHERE %s)`, l.table(tn), l.validCond(tn))
+}
+
+// validCond is the condition on a row of table tn that it is valid so far.
+func (l *loader) validCond(tn string) string {
+	return fmt.Sprintf(`_reject IS NULL AND rowid + 1 NOT IN (SELECT ord FROM rr_bad WHERE tbl = '%s')`, tn)
 }
 
 // personKeys rejects the later rows of a person_id repeated among the
 // valid rows, and builds rr_persons: every person key of the returnees
 // file with the return date of its loaded row, and whether there is one.
 func (l *loader) personKeys(ctx context.Context) error {
-	if err := l.keyDuplicates(ctx, export.Returnees, []string{"person_id"}, "person_id", export.ReasonDuplicatePerson); err != nil {
+	repeated, err := l.keyDuplicates(ctx, export.Returnees, []string{"person_id"}, "person_id", export.ReasonDuplicatePerson)
+	if err != nil {
 		return err
 	}
 	if err := l.badTable(ctx); err != nil {
 		return err
 	}
+	// Every person_id once (the usual export): one row per returnees row.
 	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE rr_persons AS
+SELECT pk, person_id, CASE WHEN ok THEN return_date END AS return_date, ok
+FROM (SELECT pk, person_id, return_date, %s AS ok FROM %s WHERE person_id IS NOT NULL)`,
+		l.validCond(export.Returnees), l.table(export.Returnees))
+	if repeated {
+		q = fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE rr_persons AS
 SELECT r.pk, r.person_id,
        any_value(r.return_date) FILTER (WHERE v.ord IS NOT NULL) AS return_date,
        bool_or(v.ord IS NOT NULL) AS ok
 FROM (SELECT rowid + 1 AS ord, pk, person_id, return_date FROM %s WHERE person_id IS NOT NULL) AS r
 LEFT JOIN %s AS v ON v.ord = r.ord
 GROUP BY r.pk, r.person_id`, l.table(export.Returnees), l.valid(export.Returnees))
+	}
 	if err := l.exec(ctx, q); err != nil {
 		return err
 	}
 	// pk is a 64-bit hash of the snapshot and person_id: check that no two
 	// persons share one, so that no row can join the wrong person.
 	var keys, ids int64
-	err := l.conn.QueryRowContext(ctx, "SELECT count(DISTINCT pk), count(*) FROM rr_persons").Scan(&keys, &ids)
+	err = l.conn.QueryRowContext(ctx, "SELECT count(DISTINCT pk), count(*) FROM rr_persons").Scan(&keys, &ids)
 	if err != nil {
 		return err
 	}
@@ -659,42 +684,65 @@ GROUP BY r.pk, r.person_id`, l.table(export.Returnees), l.valid(export.Returnees
 
 // keyDuplicates finds, among the valid rows of a table, the rows whose key
 // (the columns keys) repeats an earlier row's (file order) and rejects them,
-// reporting the value of column. Candidates are found by grouping a 64-bit
-// hash of the key, which is much faster than grouping strings; the exact
-// key then decides.
-func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, column, reason string) error {
-	defer trace(time.Now(), "key duplicates "+tn)
+// reporting the value of column. Only the rows whose key hash is repeated
+// (see repeatedHashes) are looked at; the exact key then decides.
+func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, column, reason string) (repeated bool, err error) {
+	defer trace(stampNow(), "key duplicates "+tn)
 	k := strings.Join(keys, ", ")
 	var notNull []string
 	for _, c := range keys {
 		notNull = append(notNull, c+" IS NOT NULL")
 	}
-	q := fmt.Sprintf(`WITH v AS (SELECT ord, %s, hash(%s) AS h FROM %s WHERE %s),
-d AS (SELECT h FROM v GROUP BY h HAVING count(*) > 1)
-SELECT ord, first, CAST(%s AS VARCHAR) FROM (
-    SELECT ord, %s, min(ord) OVER (PARTITION BY %s) AS first FROM v SEMI JOIN d USING (h)
-) WHERE ord <> first ORDER BY ord`, k, k, l.valid(tn), strings.Join(notNull, " AND "), column, column, k)
+	n, err := l.repeatedHashes(ctx, tn, "hash("+k+")", strings.Join(notNull, " AND "))
+	if err != nil || n == 0 {
+		return false, err
+	}
+	q := fmt.Sprintf(`SELECT ord, first, CAST(%s AS VARCHAR) FROM (
+    SELECT ord, %s, min(ord) OVER (PARTITION BY %s) AS first FROM %s
+    WHERE %s AND hash(%s) IN (SELECT h FROM rr_repeated)
+) WHERE ord <> first ORDER BY ord`, column, column, k, l.valid(tn), strings.Join(notNull, " AND "), k)
 	stop := l.overCap(ctx, tn, q, 0)
 	if stop != nil {
 		q = sampleOf(q)
 	}
 	rows, err := l.conn.QueryContext(ctx, q)
 	if err != nil {
-		return err
+		return true, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		k := keyReject{table: tn, column: column, reason: reason}
 		if err := rows.Scan(&k.ord, &k.first, &k.value); err != nil {
-			return err
+			return true, err
 		}
 		l.keyRejects = append(l.keyRejects, k)
 		l.note(tn, k.ord, 1<<14, k.value) // a key reject: after every row rule
 	}
 	if err := rows.Err(); err != nil {
-		return err
+		return true, err
 	}
-	return stop
+	return true, stop
+}
+
+// repeatedHashes fills rr_repeated with the values of the 64-bit hash
+// expression h that occur more than once among the rows of table tn where
+// cond holds, valid or not, and returns how many there are. Rows with an
+// equal key have an equal hash, so the rows whose hash is not repeated
+// have a unique key; the few others are for the exact (and costlier)
+// query. Sorting the hashes takes half the time and memory of grouping
+// them: at a million persons the services and follow-ups hold about
+// seven million keys, nearly all distinct.
+func (l *loader) repeatedHashes(ctx context.Context, tn, h, cond string) (int64, error) {
+	q := fmt.Sprintf(`CREATE OR REPLACE TEMP TABLE rr_repeated AS
+SELECT DISTINCT h FROM (
+    SELECT h, lag(h) OVER (ORDER BY h) AS prev FROM (SELECT %s AS h FROM %s WHERE %s)
+) WHERE h = prev`, h, l.table(tn), cond)
+	if err := l.exec(ctx, q); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := l.conn.QueryRowContext(ctx, "SELECT count(*) FROM rr_repeated").Scan(&n)
+	return n, err
 }
 
 // personChecks applies the rules of the child tables that need the
@@ -719,12 +767,18 @@ func (l *loader) personChecks(ctx context.Context) error {
 				dateCol = ch.column
 			}
 		}
+		// The person is found by pk alone (unique in rr_persons), which
+		// spares hashing every person_id; the person_id then decides, so
+		// that two person_ids sharing a hash can never be confused.
 		q := fmt.Sprintf(`SELECT ord, code, CASE WHEN code = %d THEN CAST(%s AS VARCHAR) ELSE person_id END FROM (
-    SELECT c.rowid + 1 AS ord, c.person_id, c.%s, CASE %s END AS code
-    FROM %s AS c LEFT JOIN rr_persons AS p ON p.pk = c.pk AND p.person_id = c.person_id
-    WHERE c.person_id IS NOT NULL AND (p.pk IS NULL OR NOT p.ok OR c.%s < p.return_date)
-) WHERE code IS NOT NULL`, codeOf(checks, export.ReasonBeforeReturn), dateCol, dateCol, strings.Join(cases, " "), l.table(tn), dateCol)
-		start := time.Now()
+    SELECT c.ord, c.person_id, c.%s, CASE %s END AS code
+    FROM (SELECT t.rowid + 1 AS ord, t.person_id, t.%s,
+                 CASE WHEN p.person_id = t.person_id THEN p.pk END AS p_pk, p.ok AS p_ok, p.return_date AS p_return_date
+          FROM %s AS t LEFT JOIN rr_persons AS p ON p.pk = t.pk
+          WHERE t.person_id IS NOT NULL) AS c
+    WHERE c.p_pk IS NULL OR NOT c.p_ok OR c.%s < c.p_return_date
+) WHERE code IS NOT NULL`, codeOf(checks, export.ReasonBeforeReturn), dateCol, dateCol, strings.Join(cases, " "), dateCol, l.table(tn), dateCol)
+		start := stampNow()
 		stop := l.overCap(ctx, tn, q, 0)
 		if stop != nil {
 			q = sampleOf(q)
@@ -769,25 +823,27 @@ func codeOf(checks []check, reason string) int {
 // to the earliest identified_date per (person, need_type).
 func (l *loader) childKeys(ctx context.Context) error {
 	if l.ex.Tables[export.Services] != nil {
-		if err := l.keyDuplicates(ctx, export.Services, []string{"service_id"}, "service_id", export.ReasonDuplicateSvc); err != nil {
+		if _, err := l.keyDuplicates(ctx, export.Services, []string{"service_id"}, "service_id", export.ReasonDuplicateSvc); err != nil {
 			return err
 		}
 	}
 	if l.ex.Tables[export.Followups] != nil {
-		if err := l.keyDuplicates(ctx, export.Followups, []string{"pk", "followup_date"}, "followup_date", export.ReasonDuplicateFup); err != nil {
+		if _, err := l.keyDuplicates(ctx, export.Followups, []string{"pk", "followup_date"}, "followup_date", export.ReasonDuplicateFup); err != nil {
 			return err
 		}
 	}
 	if l.ex.Tables[export.Needs] == nil {
 		return nil
 	}
-	defer trace(time.Now(), "merge needs")
-	q := fmt.Sprintf(`WITH v AS (SELECT * FROM %s),
-d AS (SELECT pk, need_type FROM v GROUP BY pk, need_type HAVING count(*) > 1)
-SELECT ord, first, person_id, need_type FROM (
+	defer trace(stampNow(), "merge needs")
+	n, err := l.repeatedHashes(ctx, export.Needs, "hash(pk, need_type)", "pk IS NOT NULL AND need_type IS NOT NULL")
+	if err != nil || n == 0 {
+		return err
+	}
+	q := fmt.Sprintf(`SELECT ord, first, person_id, need_type FROM (
     SELECT ord, person_id, need_type,
            first_value(ord) OVER (PARTITION BY pk, need_type ORDER BY identified_date, ord) AS first
-    FROM v SEMI JOIN d USING (pk, need_type)
+    FROM %s WHERE pk IS NOT NULL AND need_type IS NOT NULL AND hash(pk, need_type) IN (SELECT h FROM rr_repeated)
 ) WHERE ord <> first ORDER BY ord`, l.valid(export.Needs))
 	stop := l.overCap(ctx, export.Needs, q, 0)
 	if stop != nil {
@@ -917,7 +973,11 @@ func (l *loader) judge(ctx context.Context) error {
 			rows.Close()
 			return err
 		}
-		countries = append(countries, fmt.Sprintf("%s (%d persons)", c, n))
+		unit := "persons"
+		if n == 1 {
+			unit = "person"
+		}
+		countries = append(countries, fmt.Sprintf("%s (%d %s)", c, n, unit))
 		persons += n
 		if l.sum.Country == "" {
 			l.sum.Country = c

@@ -101,8 +101,10 @@ func typedValue(c export.Column, r string) string {
 		// LIKE with a fixed pattern is far cheaper than a regular
 		// expression. DuckDB's cast also reads "-019-01-08" (a year BC) or
 		// "2019-01-8T": the fast path keeps only a date that writes back
-		// as the text itself; anything else goes to rr_date.
-		return fmt.Sprintf(`CASE WHEN %s LIKE '____-__-__' AND CAST(try_cast(%s AS DATE) AS VARCHAR) = %s THEN try_cast(%s AS DATE) ELSE rr_date(%s) END`, r, r, r, r, r)
+		// as the text itself; anything else goes to rr_date. The cast is
+		// computed once, a level below (see dateCasts).
+		d := castName(c.Name)
+		return fmt.Sprintf(`CASE WHEN %s LIKE '____-__-__' AND CAST(%s AS VARCHAR) = %s THEN %s ELSE rr_date(%s) END`, r, d, r, d, r)
 	case export.Decimal01:
 		// The fast path leaves out what DuckDB's cast reads beyond the
 		// contract: exponents and digit separators ("0.5e-1", "0.1_2").
@@ -160,13 +162,29 @@ func columnChecks(c export.Column, r, t string) []check {
 }
 
 // rawName and typedName are the names of a column's raw and typed values
-// inside the load query.
+// inside the load query; castName that of a date column's plain cast.
 func rawName(col string) string   { return "r_" + col }
 func typedName(col string) string { return "t_" + col }
+func castName(col string) string  { return "d_" + col }
+
+// dateCasts returns DuckDB's plain cast of each date column's raw text,
+// which typed reads twice: computed in a projection of its own, it is
+// computed once (DuckDB does not share it between a CASE's condition and
+// its result).
+func dateCasts(t *export.Table) []string {
+	var out []string
+	for _, c := range t.Columns {
+		if c.Type == export.Date {
+			out = append(out, fmt.Sprintf("try_cast(%s AS DATE) AS %s", rawName(c.Name), castName(c.Name)))
+		}
+	}
+	return out
+}
 
 // tableChecks returns the ordered row rules of a table. The joined rules of
-// the child tables are written over the stored child row c and the person
-// p it names (see loader.personChecks).
+// the child tables are written over the stored child row c, with the pk,
+// ok and return_date of the person it names as c.p_pk, c.p_ok and
+// c.p_return_date (see loader.personChecks).
 func tableChecks(t *export.Table) []check {
 	var out []check
 	for _, c := range t.Columns {
@@ -194,11 +212,11 @@ func tableChecks(t *export.Table) []check {
 			out = append(out,
 				check{c.Name, r + " IS NULL", export.ReasonMissing, false},
 				check{c.Name, "NOT regexp_full_match(c.person_id, '[A-Za-z0-9_-]{1,64}')", export.ReasonPersonID, true},
-				check{c.Name, "p.pk IS NULL", export.ReasonUnknownPerson, true},
-				check{c.Name, "NOT p.ok", export.ReasonRejectedPerson, true})
+				check{c.Name, "c.p_pk IS NULL", export.ReasonUnknownPerson, true},
+				check{c.Name, "NOT c.p_ok", export.ReasonRejectedPerson, true})
 		case t.Name != export.Returnees && c.Type == export.Date:
 			out = append(out, columnChecks(c, r, tv)...)
-			out = append(out, check{c.Name, "c." + c.Name + " < p.return_date", export.ReasonBeforeReturn, true})
+			out = append(out, check{c.Name, "c." + c.Name + " < c.p_return_date", export.ReasonBeforeReturn, true})
 		default:
 			out = append(out, columnChecks(c, r, tv)...)
 		}

@@ -59,64 +59,75 @@ type selected struct {
 	snap int64
 }
 
-// selectSnapshots returns the snapshots a report covers: the given ids, or
-// else the current snapshot of each country (limited to countries when
-// given), ordered by country. It fails for an unknown id or country, and
-// for two snapshots of one country.
+// selectSnapshots returns the snapshots a report covers: the current
+// snapshot of each country, where a snapshot given by id replaces the
+// current one of its country (cli.md), limited to countries when given,
+// ordered by country. It fails for an unknown id or country, for two ids
+// of one country, and for an id whose country the countries leave out.
 func (s *Store) selectSnapshots(ctx context.Context, ids, countries []string) ([]selected, error) {
 	var out []selected
-	if len(ids) > 0 {
-		seen := map[string]string{}
-		for _, id := range ids {
-			row := s.DB.QueryRowContext(ctx, `SELECT `+snapshotColumns+`
-				FROM snapshots AS s LEFT JOIN current_snapshots AS c ON c.snap = s.snap WHERE s.snapshot_id = ?`, id)
-			sn, snap, err := scanSnapshot(row)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil, fmt.Errorf("%w %q: see rrstat snapshots for the ids", ErrUnknownSnapshot, id)
-			}
-			if err != nil {
-				return nil, err
-			}
-			if prev, ok := seen[sn.Country]; ok {
-				return nil, fmt.Errorf("snapshots %s and %s are both of %s; a report takes one snapshot per country", prev, id, sn.Country)
-			}
-			seen[sn.Country] = id
-			out = append(out, selected{sn, snap})
-		}
-	} else {
-		rows, err := s.DB.QueryContext(ctx, `SELECT `+snapshotColumns+`
-			FROM snapshots AS s JOIN current_snapshots AS c ON c.snap = s.snap ORDER BY s.country`)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+snapshotColumns+`
+		FROM snapshots AS s JOIN current_snapshots AS c ON c.snap = s.snap ORDER BY s.country`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		sn, snap, err := scanSnapshot(rows)
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			sn, snap, err := scanSnapshot(rows)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, selected{sn, snap})
+		out = append(out, selected{sn, snap})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	given := map[string]string{} // country -> id given
+	for _, id := range ids {
+		row := s.DB.QueryRowContext(ctx, `SELECT `+snapshotColumns+`
+			FROM snapshots AS s LEFT JOIN current_snapshots AS c ON c.snap = s.snap WHERE s.snapshot_id = ?`, id)
+		sn, snap, err := scanSnapshot(row)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("%w %q: see rrstat snapshots for the ids", ErrUnknownSnapshot, id)
 		}
-		if err := rows.Err(); err != nil {
+		if err != nil {
 			return nil, err
+		}
+		if prev, ok := given[sn.Country]; ok {
+			return nil, fmt.Errorf("snapshots %s and %s are both of %s; a report takes one snapshot per country", prev, id, sn.Country)
+		}
+		given[sn.Country] = id
+		replaced := false
+		for i := range out {
+			if out[i].Country == sn.Country {
+				out[i], replaced = selected{sn, snap}, true
+			}
+		}
+		if !replaced {
+			out = append(out, selected{sn, snap})
 		}
 	}
 	if len(countries) > 0 {
-		var kept []selected
+		want := map[string]bool{}
 		have := map[string]bool{}
 		for _, sn := range out {
 			have[sn.Country] = true
 		}
 		for _, c := range countries {
 			if !have[c] {
-				return nil, fmt.Errorf("%w %s: the store has no current snapshot of it", ErrUnknownCountry, c)
+				return nil, fmt.Errorf("%w %s: the store has no snapshot of it", ErrUnknownCountry, c)
+			}
+			want[c] = true
+		}
+		for c, id := range given {
+			if !want[c] {
+				return nil, fmt.Errorf("snapshot %s is of %s, which --country leaves out; add --country %s or drop --snapshot %s", id, c, c, id)
 			}
 		}
+		var kept []selected
 		for _, sn := range out {
-			for _, c := range countries {
-				if sn.Country == c {
-					kept = append(kept, sn)
-				}
+			if want[sn.Country] {
+				kept = append(kept, sn)
 			}
 		}
 		out = kept

@@ -67,8 +67,8 @@ func MatchHeader(t *Table, file string, names []string, drop []string) (HeaderMa
 		for _, c := range idents {
 			opts = append(opts, "--drop-column "+quoteArg(c))
 		}
-		return m, Refusef("%s: column %s looks like a direct identifier (names, birth dates, document or phone numbers, addresses must never enter the store); remove it from the export, or load without it with %s",
-			file, quoteList(idents), strings.Join(opts, " "))
+		return m, Refusef("%s: %s %s like a direct identifier (names, birth dates, document or phone numbers, addresses must never enter the store); remove it from the export, or load without it with %s",
+			file, plural(len(idents), "column", "columns")+" "+quoteList(idents), plural(len(idents), "looks", "look"), strings.Join(opts, " "))
 	}
 	var missing []string
 	for _, c := range t.RequiredColumns() {
@@ -77,9 +77,16 @@ func MatchHeader(t *Table, file string, names []string, drop []string) (HeaderMa
 		}
 	}
 	if len(missing) > 0 {
-		return m, Refusef("%s: required column %s missing (the %s table needs %s)", file, quoteList(missing), t.Name, strings.Join(t.RequiredColumns(), ", "))
+		return m, Refusef("%s: required %s %s missing (the %s table needs %s)", file, plural(len(missing), "column", "columns"), quoteList(missing), t.Name, strings.Join(t.RequiredColumns(), ", "))
 	}
 	return m, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func quoteList(names []string) string {

@@ -24,7 +24,7 @@ var protect = release.Protect
 // publish, with the figures the analysts see.
 type donor struct {
 	cat   indicator.Catalogue
-	heads []string // the layout's headline indicators
+	heads []string     // the layout's headline indicators
 	cells []*cell.Cell // into r.Tables
 	pers  []int        // the period (index into r.Periods) of each
 	figs  []cell.Figures

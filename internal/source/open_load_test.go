@@ -149,7 +149,7 @@ func TestOpenRefusals(t *testing.T) {
 		{name: "zip too large", path: zipOf(t, map[string]string{"returnees.csv": ret}),
 			opt: Options{Limits: Limits{MaxUnpackedBytes: 10}}, want: "more than the limit of 10 bytes", tooBig: true},
 		{name: "not UTF-8", path: write(t, t.TempDir(), map[string]string{"returnees.csv": retHeader + "P01,H1,UZ,\xc0\xed\xe4,F\n"}),
-			want: fmt.Sprintf("returnees.csv: not valid UTF-8 at byte %d; if", len(retHeader)+len("P01,H1,UZ,")) + " the file is in another encoding, name it with --encoding windows-1251 or --encoding utf-16", refusal: true},
+			want: fmt.Sprintf("returnees.csv line 2 (byte %d): not valid UTF-8; if", len(retHeader)+len("P01,H1,UZ,")) + " the file is in another encoding, name it with --encoding windows-1251 or --encoding utf-16", refusal: true},
 		{name: "UTF-16 without a byte-order mark", path: write(t, t.TempDir(), map[string]string{"returnees.csv": "\x00a\x00,\x00\xe9"}),
 			opt: Options{Encoding: UTF16}, want: "--encoding utf-16 needs a file that starts with a byte-order mark", refusal: true},
 		{name: "a bare carriage return", path: write(t, t.TempDir(), map[string]string{"returnees.csv": retHeader + "P01\r" + retRow}),

@@ -1,8 +1,11 @@
 package source
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -93,7 +96,54 @@ func TestScanNotUTF8(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.csv")
 	os.WriteFile(path, []byte("\ufeffa,b\n1,2\nx,\xe6\n"), 0o644)
 	_, err := scanCSV(path)
-	if nu, ok := err.(errNotUTF8); !ok || nu.offset != 13 {
-		t.Errorf("error %v, want invalid UTF-8 at byte 13", err)
+	if nu, ok := err.(errNotUTF8); !ok || nu.offset != 13 || nu.line != 3 {
+		t.Errorf("error %v, want invalid UTF-8 on line 3 at byte 13", err)
+	}
+}
+
+// TestScanBlocks: a file of several read blocks (4 MiB) scans as one
+// stream: a quoted field may span a block boundary, a line may be longer
+// than a block, and an invalid byte far in is found with its line and
+// offset.
+func TestScanBlocks(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("\ufeffa,b\n")
+	lines := []int64{}
+	line := int64(1)
+	for b.Len() < 4<<20-10 {
+		line++
+		lines = append(lines, line)
+		fmt.Fprintf(&b, "%d,x\n", line)
+	}
+	// a quoted field over the block boundary, then a line longer than a block
+	line++
+	lines = append(lines, line)
+	b.WriteString("\"q\n\nq\",1\n")
+	line += 2
+	line++
+	lines = append(lines, line)
+	b.WriteString(strings.Repeat("y", 5<<20) + ",2\n")
+	line++
+	lines = append(lines, line)
+	b.WriteString("last,3\n")
+	path := filepath.Join(t.TempDir(), "x.csv")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	sc, err := scanCSV(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for ord := int64(1); ord <= sc.Records; ord++ {
+		got = append(got, sc.Line(ord))
+	}
+	if !slices.Equal(lines, got) || len(sc.Malformed) != 0 || !sc.QuotedNewlines {
+		t.Errorf("lines (-want +got):\n%s\nmalformed %v", cmp.Diff(lines[len(lines)-5:], got[max(0, len(got)-5):]), sc.Malformed)
+	}
+	// an invalid byte on the last line
+	bad := b.String() + "z,\xff\n"
+	os.WriteFile(path, []byte(bad), 0o644)
+	_, err = scanCSV(path)
+	if nu, ok := err.(errNotUTF8); !ok || nu.line != line+1 || nu.offset != int64(len(bad)-2) {
+		t.Errorf("error %v, want line %d, byte %d", err, line+1, len(bad)-2)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -170,6 +171,9 @@ func Open(path string, opt Options) (*Export, error) {
 	}
 	opt.Encoding = enc
 	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, export.Refusef("%s: no such file or folder", path)
+	}
 	if err != nil {
 		return nil, export.Refusef("%s: %v", path, errors.Unwrap(err))
 	}
@@ -343,7 +347,7 @@ func (e *Export) prepareCSV(tn, name, path string, opt Options) (*Table, error) 
 	sc, err := scanCSV(utf8Path)
 	var nu errNotUTF8
 	if errors.As(err, &nu) {
-		return nil, export.Refusef("%s: not valid UTF-8 at byte %d; if the file is in another encoding, name it with --encoding windows-1251 or --encoding utf-16", name, nu.offset)
+		return nil, export.Refusef("%s %v; if the file is in another encoding, name it with --encoding windows-1251 or --encoding utf-16", name, nu)
 	}
 	if err != nil {
 		return nil, export.Refusef("%s: %v", name, err)
