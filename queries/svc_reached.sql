@@ -9,10 +9,11 @@
 -- countries: sum
 WITH reached AS (
     -- each person once per service type received in each period
-    SELECT DISTINCT window_index(service_date) AS i, pk, service_type
+    SELECT window_index(service_date) AS i, pk, country, service_type
     FROM services
     WHERE status = 'delivered'
       AND service_date BETWEEN (SELECT min(p0) FROM periods) AND (SELECT max(p1) FROM periods)
+    GROUP BY ALL
 )
 SELECT
     w.period,
@@ -34,12 +35,11 @@ UNION ALL
 -- by service type a person counts once in every type received
 SELECT
     w.period,
-    CASE WHEN grouping(r.country) = 1 THEN 'ALL' ELSE r.country END AS country,
+    CASE WHEN grouping(x.country) = 1 THEN 'ALL' ELSE x.country END AS country,
     'service_type' AS dimension,
     x.service_type AS category,
     count(*) AS numerator,
     NULL AS denominator
 FROM reached AS x
-JOIN returnees AS r ON r.pk = x.pk
 JOIN periods AS w ON w.i = x.i
-GROUP BY GROUPING SETS ((w.period, r.country, x.service_type), (w.period, x.service_type));
+GROUP BY GROUPING SETS ((w.period, x.country, x.service_type), (w.period, x.service_type));
