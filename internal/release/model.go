@@ -305,6 +305,15 @@ func build(g *group, rels []*Release) *model {
 			m.eqs = append(m.eqs, e)
 		}
 	}
+	// sum writes that the first family is the sum of the others.
+	sum := func(fams []family) {
+		coefs := make([]int8, len(fams))
+		for i := range coefs {
+			coefs[i] = 1
+		}
+		coefs[0] = -1
+		relation(fams, coefs)
+	}
 	// Partition and country relations need the totals and ALL's parts.
 	parts := g.partitions()
 	byCountryDim := map[[2]string][]string{} // (country, dim) -> categories
@@ -408,12 +417,7 @@ func build(g *group, rels []*Release) *model {
 						fams = append(fams, f)
 					}
 				}
-				coefs := make([]int8, len(fams))
-				for i := range coefs {
-					coefs[i] = 1
-				}
-				coefs[0] = -1
-				relation(fams, coefs)
+				sum(fams)
 			}
 		}
 	}
@@ -429,12 +433,7 @@ func build(g *group, rels []*Release) *model {
 					fams = append(fams, p)
 				}
 			}
-			coefs := make([]int8, len(fams))
-			for i := range coefs {
-				coefs[i] = 1
-			}
-			coefs[0] = -1
-			relation(fams, coefs)
+			sum(fams)
 		}
 	}
 	// The figures rule 1 suppressed, from 1 to k-1.
