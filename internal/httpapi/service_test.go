@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -336,6 +337,44 @@ func TestConcurrent(t *testing.T) {
 	}
 	if r := s.do("GET", "/api/audit", s.donor, nil); r.status != http.StatusForbidden {
 		t.Errorf("a donor asked for the audit: %d", r.status)
+	}
+}
+
+// TestReportWindowAndLanguage makes a report with its own window and
+// language through the service: the manifest says so, series.csv holds
+// the window's periods, and a bad window or language is refused naming
+// the field.
+func TestReportWindowAndLanguage(t *testing.T) {
+	s := newService(t, serviceOptions{})
+	s.mustLoad("UZ")
+	rep := s.makeReport(s.analyst, `{"period": "2025Q3", "audience": "analyst", "window": 3, "lang": "uz"}`)
+	if !slices.Contains(rep.Files, "series.csv") {
+		t.Errorf("files %v: no series.csv", rep.Files)
+	}
+	var m struct {
+		Window struct {
+			Periods int    `json:"periods"`
+			First   string `json:"first"`
+		} `json:"window"`
+		Language string `json:"language"`
+	}
+	s.do("GET", "/api/reports/"+rep.ID+"/manifest.json", s.analyst, nil).json(t, &m)
+	if m.Window.Periods != 3 || m.Window.First != "2025Q1" || m.Language != "uz" {
+		t.Errorf("manifest: %+v", m)
+	}
+	series := string(s.do("GET", "/api/reports/"+rep.ID+"/series.csv", s.analyst, nil).body)
+	if !strings.Contains(series, "RET_ARRIVED,2025Q1,UZ,total,total,") || strings.Contains(series, ",2024Q4,") {
+		t.Errorf("series.csv does not hold 2025Q1-2025Q3 only:\n%.300s", series)
+	}
+	for body, field := range map[string]string{
+		`{"period": "2025Q3", "audience": "analyst", "window": 41}`:  "window",
+		`{"period": "2025Q3", "audience": "analyst", "window": "8"}`: "window",
+		`{"period": "2025Q3", "audience": "analyst", "lang": "fr"}`:  "lang",
+	} {
+		r := s.do("POST", "/api/reports", s.analyst, strings.NewReader(body), "Content-Type", "application/json")
+		if r.status != http.StatusBadRequest || !strings.Contains(string(r.body), `"field": "`+field+`"`) {
+			t.Errorf("%s: %d %s", body, r.status, r.body)
+		}
 	}
 }
 
