@@ -45,8 +45,12 @@ func Build(r *report.Report, l *labels.Labels) (*View, error) {
 		return nil, fmt.Errorf("%w: no layout, cells or labels", ErrReport)
 	}
 	if len(r.Tables) == 0 {
-		// A report of one period without a window (tests, older callers).
-		r.Periods, r.Tables, r.Window = []period.Period{r.Period}, []*cell.Table{r.Cells}, 1
+		// A report of one period without a window (tests, older callers):
+		// its own period is its window; the caller's report is left as it
+		// is.
+		one := *r
+		one.Periods, one.Tables, one.Window = []period.Period{r.Period}, []*cell.Table{r.Cells}, 1
+		r = &one
 	}
 	b := &builder{r: r, l: l, used: map[Mark]bool{}}
 	b.own = index(r.Cells)
