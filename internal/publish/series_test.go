@@ -212,13 +212,6 @@ func attack(t *testing.T, cat indicator.Catalogue, folders []string, truth map[s
 		}
 		return period.ISO(p.Start) + ".." + period.ISO(p.End)
 	}
-	var tables []struct {
-		ind     *indicator.Indicator
-		time    string
-		country string
-		dims    map[string][]string
-	}
-	_ = tables
 	// structure: for the relations, every (indicator, time, country) table
 	// seen and its categories per dimension; the countries of each ALL.
 	cats := map[[3]string]map[string][]string{} // ind, time, country -> dim -> categories

@@ -1,16 +1,13 @@
 package view
 
 import (
-	"encoding/json"
 	"slices"
-	"strings"
 	"testing"
 
 	"rrstat/internal/cell"
 	"rrstat/internal/labels"
 	"rrstat/internal/report"
 	"rrstat/internal/report/reporttest"
-	"rrstat/internal/target"
 	"rrstat/reports"
 )
 
@@ -23,19 +20,74 @@ func english(t *testing.T) *labels.Labels {
 	return l
 }
 
-func TestBuildSmoke(t *testing.T) {
+// In a donor view every figure drawn from a suppressed cell shows the
+// symbol and carries no number, wherever it is drawn (cards, tables,
+// charts, trends), and a card's change is the published value minus the
+// earlier published one, or absent when either is suppressed.
+func TestBuildSuppressedCarryNoNumber(t *testing.T) {
 	r := reporttest.Report(t, report.Donor, "quarterly.yaml")
 	v, err := Build(r, english(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.MarshalIndent(v.Headline[0], "", " ")
-	t.Logf("%s", b)
-	b, _ = json.MarshalIndent(v.Panels[0].Trend.All, "", " ")
-	t.Logf("%s", b)
-	_ = strings.Contains
-	_ = cell.Count
-	_ = target.Achieved
+	var figs []Figure
+	for _, c := range v.Headline {
+		for _, e := range c.Entries {
+			figs = append(figs, e.Value, e.Base)
+		}
+	}
+	for _, p := range v.Panels {
+		for _, row := range p.Table.Rows {
+			figs = append(figs, row.Values...)
+			figs = append(figs, row.Bases...)
+		}
+		for _, ch := range append(p.Charts, p.Trend.Countries, p.Trend.All) {
+			for _, s := range ch.Series {
+				for _, pt := range s.Points {
+					figs = append(figs, pt.Figure)
+				}
+			}
+		}
+	}
+	for _, row := range v.Trends {
+		figs = append(figs, row.Values...)
+	}
+	suppressed := 0
+	for _, f := range figs {
+		if f.Mark != Suppressed {
+			continue
+		}
+		suppressed++
+		if f.Text != "x" || f.Value != "" || f.Number != 0 {
+			t.Fatalf("a suppressed figure carries %+v", f)
+		}
+	}
+	if suppressed == 0 {
+		t.Fatal("the donor view shows no suppressed figure at all")
+	}
+	// The change of RET_CUMULATIVE for every country against the previous
+	// period, worked out from the report's own tables.
+	prev := r.Table(r.Period.Shift(-1).Label)
+	for _, c := range v.Headline {
+		if c.Indicator != "RET_CUMULATIVE" {
+			continue
+		}
+		for _, e := range c.Entries {
+			now := r.Cells.Index()[cell.Key{Indicator: c.Indicator, Country: e.Country.Code, Dimension: "total", Category: "total"}]
+			then := prev.Index()[cell.Key{Indicator: c.Indicator, Country: e.Country.Code, Dimension: "total", Category: "total"}]
+			a, z := &r.Cells.Cells[now], &prev.Cells[then]
+			ch := e.Changes[0]
+			if !a.Published() || !z.Published() {
+				if ch.HasNumber() {
+					t.Errorf("%s: a change %q beside a suppressed figure", e.Country.Code, ch.Text)
+				}
+				continue
+			}
+			if want := a.Fig.Numerator - z.Fig.Numerator; ch.Number != float64(want) || ch.Against != prev.Period {
+				t.Errorf("%s: change %v against %s, want %d against %s", e.Country.Code, ch.Number, ch.Against, want, prev.Period)
+			}
+		}
+	}
 }
 
 // A report whose earlier periods were not computed (a window of one, no
