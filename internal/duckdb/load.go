@@ -43,6 +43,9 @@ type LoadOptions struct {
 	// as soon as a query counts them, before they are read; its summary
 	// then lists those found so far and a sample, and no counts.
 	MaxRejects int64
+	// asText reads every field as text, as if the scan had vouched for no
+	// form and no key (for tests: both ways must store the same).
+	asText bool
 }
 
 // DefaultMaxRejectPct is --max-reject's default (data-contract.md).
@@ -165,7 +168,11 @@ type loader struct {
 	// and merges.
 	keyRejects []keyReject
 	created    bool // the snapshot's tables exist
-	stopped    bool // more rejects than opt.MaxRejects: the load stopped
+	// untyped names the tables read all as text after DuckDB refused to
+	// read a field typed (see formOf); the scan should have made that
+	// impossible, so this is a safety net, not a path.
+	untyped map[string]bool
+	stopped bool // more rejects than opt.MaxRejects: the load stopped
 }
 
 type badRow struct {
@@ -314,6 +321,16 @@ func (l *loader) read(ctx context.Context) error {
 		l.progress("reading " + t.File)
 		if err := l.insert(ctx, t); err != nil {
 			rollback()
+			if len(l.typedColumns(t)) > 0 && ctx.Err() == nil {
+				// Read the table all as text and begin again: a failed
+				// statement ends DuckDB's transaction.
+				if l.untyped == nil {
+					l.untyped = map[string]bool{}
+				}
+				l.untyped[tn] = true
+				l.done = 0
+				return l.read(ctx)
+			}
 			return err
 		}
 		l.done += t.Size()
@@ -398,7 +415,11 @@ func (l *loader) sourceSQL(t *source.Table) string {
 		n := max(len(sc.Header), sc.MaxFields)
 		cols := make([]string, n)
 		for i := range cols {
-			cols[i] = fmt.Sprintf("'c%d': 'VARCHAR'", i)
+			typ := "VARCHAR"
+			if f := l.formOf(t, i); f != source.FormNone {
+				typ = f.SQLType()
+			}
+			cols[i] = fmt.Sprintf("'c%d': '%s'", i, typ)
 		}
 		opts := []string{
 			"delim = " + sqlString(string(sc.Delim)), `quote = '"'`, `escape = '"'`,
@@ -442,11 +463,35 @@ func (l *loader) sourceSQL(t *source.Table) string {
 	return fmt.Sprintf("SELECT %s FROM %s", strings.Join(sel, ", "), from)
 }
 
+// formOf returns the form in which DuckDB reads field i of a CSV table
+// (FormNone: as text). A field is read typed when the scan found every
+// value of it in its column's plain form, the file is regular (every
+// record as long as the header, well quoted) and no value needs trimming,
+// unless the load gave up typed reading for the table (l.untyped).
+func (l *loader) formOf(t *source.Table, i int) source.Form {
+	sc := t.Scan
+	if t.Format != source.CSV || l.opt.asText || l.untyped[t.Schema.Name] || !sc.Regular || i >= len(sc.Forms) || (i < len(sc.Trim) && sc.Trim[i]) {
+		return source.FormNone
+	}
+	return sc.Forms[i]
+}
+
+// typedColumns returns the schema columns of t that DuckDB reads typed.
+func (l *loader) typedColumns(t *source.Table) map[string]bool {
+	out := map[string]bool{}
+	for name, i := range t.Index {
+		if l.formOf(t, i) != source.FormNone {
+			out[name] = true
+		}
+	}
+	return out
+}
+
 // emptySelect is the source of an absent table: no rows, the same columns.
 func (l *loader) emptySelect(t *export.Table) string {
 	empty := &source.Table{Schema: t, Format: source.Sheet, Index: map[string]int{}}
 	src := "SELECT " + strings.Join(nullColumns(t), ", ") + " WHERE false"
-	return l.readSQL(empty, src)
+	return l.readSQL(empty, src, nil)
 }
 
 func nullColumns(t *export.Table) []string {
@@ -476,38 +521,49 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // readSQL is the query that turns a source's raw text into the stored
 // typed row, its person key and the first rule (among those that need
 // only the row) that it breaks.
-func (l *loader) readSQL(t *source.Table, src string) string {
+//
+// A column in typedCols is read typed (see loader.formOf): its raw value is
+// already its typed value, and the rules on how a value is written are
+// left out, as none of its values can break them.
+func (l *loader) readSQL(t *source.Table, src string, typedCols map[string]bool) string {
 	checks := tableChecks(t.Schema)
-	var typedCols, storeCols, cases, valueCases []string
+	var typedExprs, storeCols, cases, valueCases []string
 	for _, c := range t.Schema.Columns {
-		typedCols = append(typedCols, fmt.Sprintf("%s AS %s", typed(c, rawName(c.Name)), typedName(c.Name)))
+		e := typed(c, rawName(c.Name))
+		if typedCols[c.Name] {
+			e = rawName(c.Name)
+		}
+		typedExprs = append(typedExprs, fmt.Sprintf("%s AS %s", e, typedName(c.Name)))
 		storeCols = append(storeCols, fmt.Sprintf("%s AS %s", storeExpr(c, typedName(c.Name)), c.Name))
 	}
 	for i, ch := range checks {
-		if ch.joined {
+		if ch.joined || (ch.form && typedCols[ch.column]) {
 			continue
 		}
 		cases = append(cases, fmt.Sprintf("WHEN %s THEN %d", ch.cond, i+1))
-		valueCases = append(valueCases, fmt.Sprintf("WHEN %d THEN %s", i+1, rawName(ch.column)))
+		// A typed value writes back as its text (source.Form).
+		valueCases = append(valueCases, fmt.Sprintf("WHEN %d THEN CAST(%s AS VARCHAR)", i+1, rawName(ch.column)))
 	}
-	if casts := dateCasts(t.Schema); len(casts) > 0 {
+	if casts := dateCasts(t.Schema, typedCols); len(casts) > 0 {
 		src = fmt.Sprintf("SELECT *, %s FROM (%s)", strings.Join(casts, ", "), src)
 	}
+	// The value of a rejected row only: the CASE on _reject costs a
+	// comparison per rule on every row where it is missing.
 	return fmt.Sprintf(`SELECT %s,
     hash($snap::BIGINT, r_person_id) AS pk,
     _reject::SMALLINT AS _reject,
-    CASE _reject %s END AS _value
+    CASE WHEN _reject IS NOT NULL THEN CASE _reject %s END END AS _value
 FROM (
     SELECT *, CASE %s END AS _reject
     FROM (SELECT *, %s FROM (%s))
 )`, strings.Join(storeCols, ", "), strings.Join(valueCases, " "),
-		strings.Join(cases, "\n        "), strings.Join(typedCols, ", "), src)
+		strings.Join(cases, "\n        "), strings.Join(typedExprs, ", "), src)
 }
 
 // insert reads one table into the snapshot's table and reconciles the
 // number of rows read with the records the scan found.
 func (l *loader) insert(ctx context.Context, t *source.Table) error {
-	q := fmt.Sprintf("CREATE TABLE %s AS %s", l.table(t.Schema.Name), l.readSQL(t, l.sourceSQL(t)))
+	q := fmt.Sprintf("CREATE TABLE %s AS %s", l.table(t.Schema.Name), l.readSQL(t, l.sourceSQL(t), l.typedColumns(t)))
 	if os.Getenv("RRSTAT_TRACE") == "sql" {
 		fmt.Fprintln(os.Stderr, q)
 	}
@@ -688,6 +744,9 @@ GROUP BY r.pk, r.person_id`, l.table(export.Returnees), l.valid(export.Returnees
 // (see repeatedHashes) are looked at; the exact key then decides.
 func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, column, reason string) (repeated bool, err error) {
 	defer trace(stampNow(), "key duplicates "+tn)
+	if l.keySorted(tn) {
+		return false, nil
+	}
 	k := strings.Join(keys, ", ")
 	var notNull []string
 	for _, c := range keys {
@@ -722,6 +781,27 @@ func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, co
 		return true, err
 	}
 	return true, stop
+}
+
+// keySorted reports whether the scan of table tn proved its key
+// (export.Table.Key) unique: the key's values rise strictly through the
+// file, and the values are stored as they are written (not trimmed; a
+// date in its plain form, whose bytes sort and compare as the dates do).
+func (l *loader) keySorted(tn string) bool {
+	t := l.ex.Tables[tn]
+	if t == nil || t.Format != source.CSV || l.opt.asText || !t.Scan.Regular || !t.Scan.KeySorted {
+		return false
+	}
+	for _, col := range t.Schema.Key {
+		i, ok := t.Index[col]
+		if !ok || (i < len(t.Scan.Trim) && t.Scan.Trim[i]) {
+			return false
+		}
+		if c := t.Schema.Column(col); c.Type == export.Date && l.formOf(t, i) != source.FormDate {
+			return false
+		}
+	}
+	return true
 }
 
 // repeatedHashes fills rr_repeated with the values of the 64-bit hash

@@ -20,6 +20,10 @@ type check struct {
 	cond   string
 	reason string
 	joined bool
+	// form is set for a rule on how the value is written, which no value of
+	// the column's plain form (source.Form) breaks: a field whose values
+	// all have that form is read typed and skips these rules.
+	form bool
 }
 
 // helperMacros are created on the load connection. rr_txt trims a cell and
@@ -134,7 +138,10 @@ func storeExpr(c export.Column, t string) string {
 // tableChecks around them.
 func columnChecks(c export.Column, r, t string) []check {
 	var out []check
-	add := func(cond, reason string) { out = append(out, check{c.Name, cond, reason, false}) }
+	add := func(cond, reason string) {
+		form := reason != export.ReasonMissing && reason != export.ReasonFuture
+		out = append(out, check{column: c.Name, cond: cond, reason: reason, form: form})
+	}
 	if c.Required {
 		add(r+" IS NULL", export.ReasonMissing)
 	}
@@ -171,10 +178,10 @@ func castName(col string) string  { return "d_" + col }
 // which typed reads twice: computed in a projection of its own, it is
 // computed once (DuckDB does not share it between a CASE's condition and
 // its result).
-func dateCasts(t *export.Table) []string {
+func dateCasts(t *export.Table, typedCols map[string]bool) []string {
 	var out []string
 	for _, c := range t.Columns {
-		if c.Type == export.Date {
+		if c.Type == export.Date && !typedCols[c.Name] {
 			out = append(out, fmt.Sprintf("try_cast(%s AS DATE) AS %s", rawName(c.Name), castName(c.Name)))
 		}
 	}
@@ -194,29 +201,29 @@ func tableChecks(t *export.Table) []check {
 			out = append(out, columnChecks(c, r, tv)...)
 			out = append(out, check{c.Name,
 				fmt.Sprintf("%s < 1900 OR %s > coalesce(year(t_return_date), year($today::DATE))", tv, tv),
-				export.ReasonBirthYear, false})
+				export.ReasonBirthYear, false, false})
 		case t.Name == export.Returnees && c.Name == "case_closed_date":
 			out = append(out,
-				check{c.Name, "t_case_status = 'closed' AND " + r + " IS NULL", export.ReasonClosedDate, false},
-				check{c.Name, "t_case_status = 'open' AND " + r + " IS NOT NULL", export.ReasonOpenDate, false})
+				check{c.Name, "t_case_status = 'closed' AND " + r + " IS NULL", export.ReasonClosedDate, false, false},
+				check{c.Name, "t_case_status = 'open' AND " + r + " IS NOT NULL", export.ReasonOpenDate, false, false})
 			out = append(out, columnChecks(c, r, tv)...)
-			out = append(out, check{c.Name, tv + " < t_return_date", export.ReasonClosedBefore, false})
+			out = append(out, check{c.Name, tv + " < t_return_date", export.ReasonClosedBefore, false, false})
 		case t.Name == export.Returnees && c.Name == "closure_reason":
 			out = append(out,
-				check{c.Name, "t_case_status = 'closed' AND " + r + " IS NULL", export.ReasonClosureReason, false},
-				check{c.Name, "t_case_status = 'open' AND " + r + " IS NOT NULL", export.ReasonOpenReason, false})
+				check{c.Name, "t_case_status = 'closed' AND " + r + " IS NULL", export.ReasonClosureReason, false, false},
+				check{c.Name, "t_case_status = 'open' AND " + r + " IS NOT NULL", export.ReasonOpenReason, false, false})
 			out = append(out, columnChecks(c, r, tv)...)
 		case t.Name != export.Returnees && c.Name == "person_id":
 			// Only a well-formed person_id can name a loaded person, so the
 			// form is checked (for its reason) only when the person is not found.
 			out = append(out,
-				check{c.Name, r + " IS NULL", export.ReasonMissing, false},
-				check{c.Name, "NOT regexp_full_match(c.person_id, '[A-Za-z0-9_-]{1,64}')", export.ReasonPersonID, true},
-				check{c.Name, "c.p_pk IS NULL", export.ReasonUnknownPerson, true},
-				check{c.Name, "NOT c.p_ok", export.ReasonRejectedPerson, true})
+				check{c.Name, r + " IS NULL", export.ReasonMissing, false, false},
+				check{c.Name, "NOT regexp_full_match(c.person_id, '[A-Za-z0-9_-]{1,64}')", export.ReasonPersonID, true, false},
+				check{c.Name, "c.p_pk IS NULL", export.ReasonUnknownPerson, true, false},
+				check{c.Name, "NOT c.p_ok", export.ReasonRejectedPerson, true, false})
 		case t.Name != export.Returnees && c.Type == export.Date:
 			out = append(out, columnChecks(c, r, tv)...)
-			out = append(out, check{c.Name, "c." + c.Name + " < c.p_return_date", export.ReasonBeforeReturn, true})
+			out = append(out, check{c.Name, "c." + c.Name + " < c.p_return_date", export.ReasonBeforeReturn, true, false})
 		default:
 			out = append(out, columnChecks(c, r, tv)...)
 		}

@@ -173,7 +173,10 @@ func isLocked(ctx context.Context, execer driver.ExecerContext) (bool, error) {
 }
 
 // Close closes the store.
-func (s *Store) Close() error { return s.DB.Close() }
+func (s *Store) Close() error {
+	defer trace(stampNow(), "close (checkpoint)")
+	return s.DB.Close()
+}
 
 var reHolder = regexp.MustCompile(`held in (\S+) \(PID (\d+)\)`)
 var rePID = regexp.MustCompile(`PID (\d+)`)

@@ -37,6 +37,10 @@ type Table struct {
 	Name     string
 	Columns  []Column
 	Required bool // the table must be present (returnees)
+	// Key are the columns whose values no two rows may share (none: no
+	// such rule). The loader checks the follow-ups' key with the person's
+	// internal key in place of person_id, which is the same rule.
+	Key []string
 }
 
 // Column returns the named column, or nil.
@@ -63,7 +67,7 @@ func (t *Table) RequiredColumns() []string {
 // Schema is the four tables of data-contract.md, columns in contract order
 // (the order in which a row's rules are checked).
 var Schema = []*Table{
-	{Name: Returnees, Required: true, Columns: []Column{
+	{Name: Returnees, Required: true, Key: []string{"person_id"}, Columns: []Column{
 		{Name: "person_id", Type: PersonID, Required: true},
 		{Name: "household_id", Type: Text},
 		{Name: "country", Type: Country, Required: true},
@@ -84,7 +88,7 @@ var Schema = []*Table{
 		{Name: "need_type", Type: Code, Required: true, Codes: ServiceTypes},
 		{Name: "identified_date", Type: Date, Required: true},
 	}},
-	{Name: Services, Columns: []Column{
+	{Name: Services, Key: []string{"service_id"}, Columns: []Column{
 		{Name: "service_id", Type: Text},
 		{Name: "person_id", Type: PersonID, Required: true},
 		{Name: "service_type", Type: Code, Required: true, Codes: ServiceTypes},
@@ -92,7 +96,7 @@ var Schema = []*Table{
 		{Name: "provider_type", Type: Code, Required: true, Codes: ProviderTypes},
 		{Name: "status", Type: Code, Required: true, Codes: ServiceStatus},
 	}},
-	{Name: Followups, Columns: []Column{
+	{Name: Followups, Key: []string{"person_id", "followup_date"}, Columns: []Column{
 		{Name: "person_id", Type: PersonID, Required: true},
 		{Name: "followup_date", Type: Date, Required: true},
 		{Name: "economic_score", Type: Decimal01},

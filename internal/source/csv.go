@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"rrstat/internal/export"
@@ -56,6 +58,26 @@ type CSVScan struct {
 	// line(ord) = ord + offset of the last break at or before ord.
 	breaks    []lineBreak
 	curOffset int64
+	// Forms[i] is the form that every value of field i has (FormNone: some
+	// value has not, or the field has no form); see Form.
+	Forms []Form
+	// KeySorted is true when the values of the table's key columns
+	// (export.Table.Key), in records where none is empty, rise strictly
+	// from record to record, compared as bytes: then no two records share
+	// a key, if the values are read as they are written. It is checked in
+	// unquoted lines only; a quoted line makes it false.
+	KeySorted bool
+	// table is the table the file holds, whose columns give the forms;
+	// checking is set while some field's form still holds or the key may
+	// still be sorted.
+	table    *export.Table
+	forms    []fieldForm
+	checking bool
+	keyAt    []int    // the fields of the key columns
+	keyOf    []int    // for each field, its place in the key, or -1
+	key      [][]byte // the values of the key fields in the current line
+	prevKey  [][]byte // ... and in the last line with all of them
+	seenKey  bool
 }
 
 type lineBreak struct {
@@ -91,13 +113,13 @@ func (e errNotUTF8) Error() string {
 // whole block at once (valid UTF-8, no quote, no carriage return, no white
 // space) is, so that most lines cost two fast searches: their end and
 // their delimiters.
-func scanCSV(path string) (*CSVScan, error) {
+func scanCSV(path string, table *export.Table) (*CSVScan, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	sc := &CSVScan{Regular: true}
+	sc := &CSVScan{Regular: true, table: table}
 	var (
 		offset int64 // file offset of the current line
 		line   int64 // physical line number of the current line
@@ -141,7 +163,123 @@ func scanCSV(path string) (*CSVScan, error) {
 		st.bad = "unterminated quoted field"
 		sc.finish(&st)
 	}
+	sc.Forms = make([]Form, len(sc.forms))
+	for i, f := range sc.forms {
+		sc.Forms[i] = f.form
+	}
 	return sc, nil // a 0-byte or blank file has no header
+}
+
+// checkFields checks the fields of an unquoted line (its line end
+// included) against their forms and returns how many fields it has. Most
+// values are checked as they are found: a date is ten bytes and then the
+// delimiter, a person_id runs to the first byte that cannot be in one.
+func (sc *CSVScan) checkFields(l []byte, delim byte) (fields int) {
+	if n := len(l); n > 0 && l[n-1] == '\n' {
+		l = l[:n-1]
+		if n > 1 && l[n-2] == '\r' {
+			l = l[:n-2]
+		}
+	}
+	for i := range sc.key {
+		sc.key[i] = nil
+	}
+	fields = 1
+	for i := range sc.forms {
+		end, ok := sc.forms[i].scan(l, delim)
+		if !ok {
+			sc.checkField(i, l[:end], false)
+		}
+		if k := sc.keyOf[i]; k >= 0 {
+			sc.key[k] = l[:end]
+		}
+		if end == len(l) {
+			break
+		}
+		l = l[end+1:]
+		fields++
+	}
+	if fields > len(sc.forms) { // more fields than the header
+		fields += bytes.Count(l, []byte{delim})
+	}
+	if sc.KeySorted {
+		sc.checkKey()
+	}
+	return fields
+}
+
+// checkField checks value v of field i against its form; a quoted value
+// drops the form (DuckDB's reading of quotes is not the scan's to vouch for).
+func (sc *CSVScan) checkField(i int, v []byte, quoted bool) {
+	if quoted {
+		sc.KeySorted = false // quoted lines are not followed
+	}
+	if i >= len(sc.forms) || sc.forms[i].form == FormNone || (len(v) == 0 && !quoted) {
+		sc.updateChecking()
+		return
+	}
+	if quoted || !sc.forms[i].has(v) {
+		sc.forms[i].form = FormNone
+		sc.updateChecking()
+	}
+}
+
+func (sc *CSVScan) updateChecking() {
+	sc.checking = sc.KeySorted
+	for _, f := range sc.forms {
+		if f.form != FormNone {
+			sc.checking = true
+		}
+	}
+}
+
+// checkKey compares the key of the current line (sc.key) with the last.
+func (sc *CSVScan) checkKey() {
+	for _, v := range sc.key {
+		if len(v) == 0 {
+			return // not a key: the rule is on rows that have one
+		}
+	}
+	if sc.seenKey {
+		for i, v := range sc.key {
+			c := bytes.Compare(v, sc.prevKey[i])
+			if c < 0 || (c == 0 && i == len(sc.key)-1) {
+				sc.KeySorted = false
+				sc.updateChecking()
+				return
+			}
+			if c > 0 {
+				break
+			}
+		}
+	}
+	for i, v := range sc.key {
+		sc.prevKey[i] = append(sc.prevKey[i][:0], v...)
+	}
+	sc.seenKey = true
+}
+
+// keyFields returns the fields of the table's key columns in a header
+// (nil when the table has no key or the header lacks a key column).
+func keyFields(t *export.Table, header []string) []int {
+	if t == nil || len(t.Key) == 0 {
+		return nil
+	}
+	var out []int
+	for _, k := range t.Key {
+		at := -1
+		for i, h := range header {
+			if strings.ToLower(strings.TrimSpace(h)) == k {
+				at = i
+				break
+			}
+		}
+		if at < 0 {
+			return nil
+		}
+		out = append(out, at)
+	}
+	return out
 }
 
 // blockHints is what a block of lines was found not to contain.
@@ -194,6 +332,8 @@ type recState struct {
 	afterQ    bool // just after a closing quote
 	fieldBuf  []byte
 	collect   bool // collecting field values (header only)
+	quoted    bool // the current field is quoted
+	check     func(i int, v []byte, quoted bool)
 	values    []string
 	trim      []int // fields of this record with white space at an end
 }
@@ -213,13 +353,21 @@ func (sc *CSVScan) feed(st *recState, l []byte, line int64, h blockHints) {
 			if sc.BareCR == 0 && !h.noCR && bytes.IndexByte(l, '\r') >= 0 && hasBareCR(l) {
 				sc.BareCR = line
 			}
-			st.fields += bytes.Count(l, []byte{st.delim})
+			if sc.checking {
+				st.fields = sc.checkFields(l, st.delim)
+			} else {
+				st.fields += bytes.Count(l, []byte{st.delim})
+			}
 			if !h.noSpace && mayHaveSpace(l) {
 				sc.markTrim(l, st.delim)
 			}
 			sc.finish(st)
 			return
 		}
+	}
+	if sc.Header != nil && sc.KeySorted {
+		sc.KeySorted = false // the key is followed in unquoted lines only
+		sc.updateChecking()
 	}
 	atStart := len(st.fieldBuf) == 0 && !st.inQuote && !st.afterQ
 	for i := 0; i < len(l); i++ {
@@ -256,7 +404,7 @@ func (sc *CSVScan) feed(st *recState, l []byte, line int64, h blockHints) {
 			}
 			st.fieldBuf = append(st.fieldBuf, c)
 		case c == '"' && atStart:
-			st.inQuote = true
+			st.inQuote, st.quoted = true, true
 		case st.afterQ:
 			if c != ' ' && c != '\t' {
 				st.bad = "text after a closing quote"
@@ -275,11 +423,16 @@ func (sc *CSVScan) feed(st *recState, l []byte, line int64, h blockHints) {
 func (st *recState) endField() {
 	if st.collect {
 		st.values = append(st.values, string(st.fieldBuf))
-	} else if len(st.fieldBuf) > 0 && (isSpaceAt(st.fieldBuf, true) || isSpaceAt(st.fieldBuf, false)) {
-		st.trim = append(st.trim, st.fields-1)
+	} else {
+		if len(st.fieldBuf) > 0 && (isSpaceAt(st.fieldBuf, true) || isSpaceAt(st.fieldBuf, false)) {
+			st.trim = append(st.trim, st.fields-1)
+		}
+		if st.check != nil {
+			st.check(st.fields-1, st.fieldBuf, st.quoted)
+		}
 	}
 	st.fieldBuf = st.fieldBuf[:0]
-	st.afterQ = false
+	st.afterQ, st.quoted = false, false
 }
 
 // mayHaveSpace reports whether a line contains a byte of any white space
@@ -337,6 +490,16 @@ func (sc *CSVScan) finish(st *recState) {
 		sc.HeaderLine = st.startLine
 		sc.MaxFields = len(sc.Header)
 		sc.curOffset = 1
+		sc.forms = formsFor(sc.table, sc.Header)
+		sc.keyAt = keyFields(sc.table, sc.Header)
+		sc.KeySorted = sc.keyAt != nil
+		sc.key, sc.prevKey = make([][]byte, len(sc.keyAt)), make([][]byte, len(sc.keyAt))
+		sc.keyOf = make([]int, len(sc.Header))
+		for i := range sc.keyOf {
+			sc.keyOf[i] = slices.Index(sc.keyAt, i)
+		}
+		sc.updateChecking()
+		st.check = sc.checkField
 		return
 	}
 	for _, i := range st.trim {

@@ -57,7 +57,7 @@ func TestScanCSV(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.text), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			sc, err := scanCSV(path)
+			sc, err := scanCSV(path, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestScanCSV(t *testing.T) {
 func TestScanNotUTF8(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "x.csv")
 	os.WriteFile(path, []byte("\ufeffa,b\n1,2\nx,\xe6\n"), 0o644)
-	_, err := scanCSV(path)
+	_, err := scanCSV(path, nil)
 	if nu, ok := err.(errNotUTF8); !ok || nu.offset != 13 || nu.line != 3 {
 		t.Errorf("error %v, want invalid UTF-8 on line 3 at byte 13", err)
 	}
@@ -128,7 +128,7 @@ func TestScanBlocks(t *testing.T) {
 	b.WriteString("last,3\n")
 	path := filepath.Join(t.TempDir(), "x.csv")
 	os.WriteFile(path, []byte(b.String()), 0o644)
-	sc, err := scanCSV(path)
+	sc, err := scanCSV(path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestScanBlocks(t *testing.T) {
 	// an invalid byte on the last line
 	bad := b.String() + "z,\xff\n"
 	os.WriteFile(path, []byte(bad), 0o644)
-	_, err = scanCSV(path)
+	_, err = scanCSV(path, nil)
 	if nu, ok := err.(errNotUTF8); !ok || nu.line != line+1 || nu.offset != int64(len(bad)-2) {
 		t.Errorf("error %v, want line %d, byte %d", err, line+1, len(bad)-2)
 	}

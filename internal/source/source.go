@@ -18,8 +18,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -280,25 +283,53 @@ func (e *Export) openDir(dir string, opt Options) error {
 		out.sum = hex.EncodeToString(h.Sum(nil))
 		hc <- out
 	}()
-	var tables []*Table
-	var perr error
-	for _, f := range files {
-		if st, err := os.Stat(f.path); err == nil && st.Size() == 0 {
-			tables = append(tables, nil)
+	// The files are scanned side by side (the scan checks every value's
+	// form, see Form); what they found is taken in table order.
+	type prepared struct {
+		t     *Table
+		warns []string
+		err   error
+	}
+	res := make([]prepared, len(files))
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
+	// The largest files first, so that the scans end together.
+	order := make([]int, len(files))
+	size := make([]int64, len(files))
+	for i, f := range files {
+		order[i] = i
+		if st, err := os.Stat(f.path); err == nil {
+			size[i] = st.Size()
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return size[order[a]] > size[order[b]] })
+	for _, i := range order {
+		f := files[i]
+		if size[i] == 0 {
 			continue
 		}
-		var t *Table
-		var err error
-		if f.ext == ".csv" {
-			t, err = e.prepareCSV(f.table, f.name, f.path, opt)
-		} else {
-			t = &Table{Schema: export.TableByName(f.table), File: f.name, Format: Parquet, Path: f.path}
+		if f.ext != ".csv" {
+			res[i].t = &Table{Schema: export.TableByName(f.table), File: f.name, Format: Parquet, Path: f.path}
+			continue
 		}
-		if err != nil {
-			perr = err
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			res[i].t, res[i].warns, res[i].err = e.prepareCSV(f.table, f.name, f.path, opt)
+		}()
+	}
+	wg.Wait()
+	var tables []*Table
+	var perr error
+	for _, r := range res {
+		if r.err != nil {
+			perr = r.err
 			break
 		}
-		tables = append(tables, t)
+		e.Warnings = append(e.Warnings, r.warns...)
+		tables = append(tables, r.t)
 	}
 	hr := <-hc
 	if perr != nil {
@@ -336,28 +367,28 @@ func (e *Export) SetParquetHeader(t *Table, names []string, drop []string) error
 
 // prepareCSV converts a CSV file to UTF-8 when needed, scans it and matches
 // its header. A header-only file is an empty table.
-func (e *Export) prepareCSV(tn, name, path string, opt Options) (*Table, error) {
+func (e *Export) prepareCSV(tn, name, path string, opt Options) (t *Table, warns []string, err error) {
 	utf8Path, warn, err := e.toUTF8(name, path, opt.Encoding)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if warn != "" {
-		e.Warnings = append(e.Warnings, warn)
+		warns = append(warns, warn)
 	}
-	sc, err := scanCSV(utf8Path)
+	sc, err := scanCSV(utf8Path, export.TableByName(tn))
 	var nu errNotUTF8
 	if errors.As(err, &nu) {
-		return nil, export.Refusef("%s %v; if the file is in another encoding, name it with --encoding windows-1251 or --encoding utf-16", name, nu)
+		return nil, nil, export.Refusef("%s %v; if the file is in another encoding, name it with --encoding windows-1251 or --encoding utf-16", name, nu)
 	}
 	if err != nil {
-		return nil, export.Refusef("%s: %v", name, err)
+		return nil, nil, export.Refusef("%s: %v", name, err)
 	}
 	if sc.Header == nil {
-		e.Warnings = append(e.Warnings, fmt.Sprintf("%s has no header line: the %s table is absent", name, tn))
-		return nil, nil
+		warns = append(warns, fmt.Sprintf("%s has no header line: the %s table is absent", name, tn))
+		return nil, warns, nil
 	}
 	if sc.BareCR > 0 {
-		return nil, export.Refusef("%s line %d: a carriage return (CR) inside the line, outside quotes, which CSV readers take for a line end; save the file again with Windows (CRLF) or Unix (LF) line ends, or quote the value that holds it", name, sc.BareCR)
+		return nil, nil, export.Refusef("%s line %d: a carriage return (CR) inside the line, outside quotes, which CSV readers take for a line end; save the file again with Windows (CRLF) or Unix (LF) line ends, or quote the value that holds it", name, sc.BareCR)
 	}
 	if sc.HeaderLine > 1 {
 		// DuckDB's reader miscounts lines to skip when blank lines before
@@ -366,18 +397,17 @@ func (e *Export) prepareCSV(tn, name, path string, opt Options) (*Table, error) 
 		// lines of the original (sc.Line).
 		cut := filepath.Join(e.tmp, "h-"+filepath.Base(utf8Path))
 		if err := copyFrom(utf8Path, cut, sc.HeaderOffset); err != nil {
-			return nil, export.Refusef("%s: %v", name, err)
+			return nil, nil, export.Refusef("%s: %v", name, err)
 		}
 		utf8Path = cut
 	}
-	t := &Table{Schema: export.TableByName(tn), File: name, Format: CSV, Path: utf8Path, Scan: sc, Header: sc.Header}
+	t = &Table{Schema: export.TableByName(tn), File: name, Format: CSV, Path: utf8Path, Scan: sc, Header: sc.Header}
 	m, err := export.MatchHeader(t.Schema, name, sc.Header, opt.DropColumns)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	t.Index = m.Index
-	e.Warnings = append(e.Warnings, m.Warnings...)
-	return t, nil
+	return t, append(warns, m.Warnings...), nil
 }
 
 // toUTF8 returns the path of a UTF-8 version of the file: the file itself,
