@@ -786,7 +786,7 @@ func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, co
 // keySorted reports whether the scan of table tn proved its key
 // (export.Table.Key) unique: the key's values rise strictly through the
 // file, and the values are stored as they are written (not trimmed; a
-// date in its plain form, whose bytes sort and compare as the dates do).
+// date or code in its plain form, whose bytes compare as the values do).
 func (l *loader) keySorted(tn string) bool {
 	t := l.ex.Tables[tn]
 	if t == nil || t.Format != source.CSV || l.opt.asText || !t.Scan.Regular || !t.Scan.KeySorted {
@@ -797,8 +797,15 @@ func (l *loader) keySorted(tn string) bool {
 		if !ok || (i < len(t.Scan.Trim) && t.Scan.Trim[i]) {
 			return false
 		}
-		if c := t.Schema.Column(col); c.Type == export.Date && l.formOf(t, i) != source.FormDate {
-			return false
+		switch c := t.Schema.Column(col); c.Type {
+		case export.Date:
+			if l.formOf(t, i) != source.FormDate {
+				return false
+			}
+		case export.Code:
+			if l.formOf(t, i) != source.FormCode { // stored lower-cased otherwise
+				return false
+			}
 		}
 	}
 	return true
@@ -916,6 +923,9 @@ func (l *loader) childKeys(ctx context.Context) error {
 		return nil
 	}
 	defer trace(stampNow(), "merge needs")
+	if l.keySorted(export.Needs) {
+		return nil
+	}
 	n, err := l.repeatedHashes(ctx, export.Needs, "hash(pk, need_type)", "pk IS NOT NULL AND need_type IS NOT NULL")
 	if err != nil || n == 0 {
 		return err

@@ -38,8 +38,9 @@ type Table struct {
 	Columns  []Column
 	Required bool // the table must be present (returnees)
 	// Key are the columns whose values no two rows may share (none: no
-	// such rule). The loader checks the follow-ups' key with the person's
-	// internal key in place of person_id, which is the same rule.
+	// such rule): a later row with the same key is rejected, or, for
+	// needs, merged. The loader checks keys with the person's internal key
+	// in place of person_id, which is the same rule.
 	Key []string
 }
 
@@ -83,7 +84,7 @@ var Schema = []*Table{
 		{Name: "case_closed_date", Type: Date},
 		{Name: "closure_reason", Type: Code, Codes: ClosureReasons},
 	}},
-	{Name: Needs, Columns: []Column{
+	{Name: Needs, Key: []string{"person_id", "need_type"}, Columns: []Column{
 		{Name: "person_id", Type: PersonID, Required: true},
 		{Name: "need_type", Type: Code, Required: true, Codes: ServiceTypes},
 		{Name: "identified_date", Type: Date, Required: true},

@@ -62,22 +62,24 @@ type CSVScan struct {
 	// value has not, or the field has no form); see Form.
 	Forms []Form
 	// KeySorted is true when the values of the table's key columns
-	// (export.Table.Key), in records where none is empty, rise strictly
-	// from record to record, compared as bytes: then no two records share
-	// a key, if the values are read as they are written. It is checked in
-	// unquoted lines only; a quoted line makes it false.
+	// (export.Table.Key), in records where none is empty, are in an order
+	// that shows, compared as bytes, that no two records share a key (see
+	// checkKey), if the values are read as they are written. It is checked
+	// in unquoted lines only; a quoted line makes it false.
 	KeySorted bool
 	// table is the table the file holds, whose columns give the forms;
 	// checking is set while some field's form still holds or the key may
 	// still be sorted.
-	table    *export.Table
-	forms    []fieldForm
-	checking bool
-	keyAt    []int    // the fields of the key columns
-	keyOf    []int    // for each field, its place in the key, or -1
-	key      [][]byte // the values of the key fields in the current line
-	prevKey  [][]byte // ... and in the last line with all of them
-	seenKey  bool
+	table     *export.Table
+	forms     []fieldForm
+	checking  bool
+	keyAt     []int    // the fields of the key columns
+	keyOf     []int    // for each field, its place in the key, or -1
+	key       [][]byte // the values of the key fields in the current line
+	prevKey   [][]byte // ... and in the last line with all of them
+	seenKey   bool
+	group     []byte // the last key column's values in the current group,
+	groupEnds []int  // ... each ending here
 }
 
 type lineBreak struct {
@@ -233,31 +235,70 @@ func (sc *CSVScan) updateChecking() {
 	}
 }
 
-// checkKey compares the key of the current line (sc.key) with the last.
+// checkKey compares the key of the current line (sc.key) with the last
+// one. A key of one column must rise strictly. A key of several may also
+// come in groups: the columns but the last do not fall, and within each
+// group the last column does not repeat (a person's follow-ups and needs,
+// in any order of date or type, the persons one after the other). Either
+// way no two lines share the key.
 func (sc *CSVScan) checkKey() {
 	for _, v := range sc.key {
 		if len(v) == 0 {
 			return // not a key: the rule is on rows that have one
 		}
 	}
+	last := len(sc.key) - 1
+	newGroup := !sc.seenKey
 	if sc.seenKey {
 		for i, v := range sc.key {
-			c := bytes.Compare(v, sc.prevKey[i])
-			if c < 0 || (c == 0 && i == len(sc.key)-1) {
+			c := 0
+			if string(v) != string(sc.prevKey[i]) { // most often equal: cheaper
+				c = bytes.Compare(v, sc.prevKey[i])
+			}
+			if c < 0 && (i < last || last == 0) || c == 0 && last == 0 {
 				sc.KeySorted = false
 				sc.updateChecking()
 				return
 			}
 			if c > 0 {
+				newGroup = i < last || last == 0
 				break
 			}
 		}
 	}
+	if last > 0 {
+		if newGroup {
+			sc.group, sc.groupEnds = sc.group[:0], sc.groupEnds[:0]
+		}
+		v := sc.key[last]
+		start := 0
+		for _, end := range sc.groupEnds {
+			if string(sc.group[start:end]) == string(v) {
+				sc.KeySorted = false // repeated in its group
+				sc.updateChecking()
+				return
+			}
+			start = end
+		}
+		if len(sc.groupEnds) == maxKeyGroup {
+			sc.KeySorted = false // too long a group to follow
+			sc.updateChecking()
+			return
+		}
+		sc.group = append(sc.group, v...)
+		sc.groupEnds = append(sc.groupEnds, len(sc.group))
+	}
 	for i, v := range sc.key {
-		sc.prevKey[i] = append(sc.prevKey[i][:0], v...)
+		if string(v) != string(sc.prevKey[i]) {
+			sc.prevKey[i] = append(sc.prevKey[i][:0], v...)
+		}
 	}
 	sc.seenKey = true
 }
+
+// maxKeyGroup bounds the lines of a key group the scan follows (a
+// person's follow-ups, say); a longer group leaves the key to the loader.
+const maxKeyGroup = 256
 
 // keyFields returns the fields of the table's key columns in a header
 // (nil when the table has no key or the header lacks a key column).
