@@ -79,6 +79,10 @@ func TestScanForms(t *testing.T) {
 	}{
 		{"all plain", export.Followups, header + "P1,2024-01-05,0.5,true\nP1,2024-02-05,,false\nP2,2024-01-01,1,\n",
 			[]Form{FormPersonID, FormDate, FormUnit, FormBool}, true},
+		{"CRLF, no line end at the end", export.Followups, strings.ReplaceAll(header, "\n", "\r\n") + "P1,2024-01-05,0.5,true\r\nP2,2024-01-06,1,false",
+			[]Form{FormPersonID, FormDate, FormUnit, FormBool}, true},
+		{"semicolons and decimal commas", export.Followups, strings.ReplaceAll(header, ",", ";") + "P1;2024-01-05;0,5;true\n",
+			[]Form{FormPersonID, FormDate, FormNone, FormBool}, true},
 		{"one value not plain", export.Followups, header + "P1,2024-01-05,0.5,true\nP2,05.01.2024,0.5,yes\n",
 			[]Form{FormPersonID, FormNone, FormUnit, FormNone}, true},
 		{"quoted value", export.Followups, header + "P1,\"2024-01-05\",0.5,true\nP2,2024-01-05,0.5,true\n",
