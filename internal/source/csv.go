@@ -8,7 +8,6 @@ import (
 	"os"
 	"slices"
 	"sort"
-	"strings"
 	"unicode/utf8"
 
 	"rrstat/internal/export"
@@ -213,15 +212,14 @@ func (sc *CSVScan) checkFields(l []byte, delim byte) (fields int) {
 // checkField checks value v of field i against its form; a quoted value
 // drops the form (DuckDB's reading of quotes is not the scan's to vouch for).
 func (sc *CSVScan) checkField(i int, v []byte, quoted bool) {
-	if quoted {
-		sc.KeySorted = false // quoted lines are not followed
+	changed := false
+	if quoted && sc.KeySorted {
+		sc.KeySorted, changed = false, true // quoted lines are not followed
 	}
-	if i >= len(sc.forms) || sc.forms[i].form == FormNone || (len(v) == 0 && !quoted) {
-		sc.updateChecking()
-		return
+	if i < len(sc.forms) && sc.forms[i].form != FormNone && (quoted || len(v) > 0 && !sc.forms[i].has(v)) {
+		sc.forms[i].form, changed = FormNone, true
 	}
-	if quoted || !sc.forms[i].has(v) {
-		sc.forms[i].form = FormNone
+	if changed {
 		sc.updateChecking()
 	}
 }
@@ -300,25 +298,16 @@ func (sc *CSVScan) checkKey() {
 // person's follow-ups, say); a longer group leaves the key to the loader.
 const maxKeyGroup = 256
 
-// keyFields returns the fields of the table's key columns in a header
-// (nil when the table has no key or the header lacks a key column).
-func keyFields(t *export.Table, header []string) []int {
-	if t == nil || len(t.Key) == 0 {
-		return nil
-	}
+// keyFields returns the fields of the table's key columns (nil when the
+// table has no key or the header lacks a key column).
+func keyFields(t *export.Table, at map[string]int) []int {
 	var out []int
 	for _, k := range t.Key {
-		at := -1
-		for i, h := range header {
-			if strings.ToLower(strings.TrimSpace(h)) == k {
-				at = i
-				break
-			}
-		}
-		if at < 0 {
+		i, ok := at[k]
+		if !ok {
 			return nil
 		}
-		out = append(out, at)
+		out = append(out, i)
 	}
 	return out
 }
@@ -531,8 +520,10 @@ func (sc *CSVScan) finish(st *recState) {
 		sc.HeaderLine = st.startLine
 		sc.MaxFields = len(sc.Header)
 		sc.curOffset = 1
-		sc.forms = formsFor(sc.table, sc.Header)
-		sc.keyAt = keyFields(sc.table, sc.Header)
+		if sc.table != nil {
+			at := columnsAt(sc.table, sc.Header)
+			sc.forms, sc.keyAt = formsFor(sc.table, at, len(sc.Header)), keyFields(sc.table, at)
+		}
 		sc.KeySorted = sc.keyAt != nil
 		sc.key, sc.prevKey = make([][]byte, len(sc.keyAt)), make([][]byte, len(sc.keyAt))
 		sc.keyOf = make([]int, len(sc.Header))

@@ -95,23 +95,26 @@ func formOf(c *export.Column) fieldForm {
 	return fieldForm{} // Text and Region: read as text in any case
 }
 
-// formsFor returns the forms of a file's fields from its header (nil for
-// a file of no table): unknown, unnamed or repeated columns get none.
-func formsFor(t *export.Table, header []string) []fieldForm {
-	if t == nil {
-		return nil
-	}
-	out := make([]fieldForm, len(header))
-	seen := map[string]bool{}
+// columnsAt maps the table's columns to their first field in a header,
+// matching names as export.MatchHeader does (a header MatchHeader refuses
+// is never loaded, whatever the scan found).
+func columnsAt(t *export.Table, header []string) map[string]int {
+	at := map[string]int{}
 	for i, h := range header {
 		name := strings.ToLower(strings.TrimSpace(h))
-		if seen[name] {
-			continue
+		if _, seen := at[name]; !seen && t.Column(name) != nil {
+			at[name] = i
 		}
-		seen[name] = true
-		if c := t.Column(name); c != nil {
-			out[i] = formOf(c)
-		}
+	}
+	return at
+}
+
+// formsFor returns the forms of a file's n fields, from where the table's
+// columns are (columnsAt): unknown, unnamed or repeated columns get none.
+func formsFor(t *export.Table, at map[string]int, n int) []fieldForm {
+	out := make([]fieldForm, n)
+	for name, i := range at {
+		out[i] = formOf(t.Column(name))
 	}
 	return out
 }

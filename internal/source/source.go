@@ -313,9 +313,9 @@ func (e *Export) openDir(dir string, opt Options) error {
 			continue
 		}
 		wg.Add(1)
+		sem <- struct{}{} // taken here, so that the files start in this order
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			res[i].t, res[i].warns, res[i].err = e.prepareCSV(f.table, f.name, f.path, opt)
 		}()
