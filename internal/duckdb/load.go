@@ -784,9 +784,10 @@ func (l *loader) keyDuplicates(ctx context.Context, tn string, keys []string, co
 }
 
 // keySorted reports whether the scan of table tn proved its key
-// (export.Table.Key) unique: the key's values rise strictly through the
-// file, and the values are stored as they are written (not trimmed; a
-// date or code in its plain form, whose bytes compare as the values do).
+// (export.Table.Key) unique by the order of the file (source.CSVScan's
+// KeySorted), and the key's values are stored as they are written (not
+// trimmed; a date or code in its plain form, whose bytes compare as the
+// values do).
 func (l *loader) keySorted(tn string) bool {
 	t := l.ex.Tables[tn]
 	if t == nil || t.Format != source.CSV || l.opt.asText || !t.Scan.Regular || !t.Scan.KeySorted {

@@ -199,31 +199,30 @@ func tableChecks(t *export.Table) []check {
 		switch {
 		case t.Name == export.Returnees && c.Name == "birth_year":
 			out = append(out, columnChecks(c, r, tv)...)
-			out = append(out, check{c.Name,
-				fmt.Sprintf("%s < 1900 OR %s > coalesce(year(t_return_date), year($today::DATE))", tv, tv),
-				export.ReasonBirthYear, false, false})
+			out = append(out, check{column: c.Name, reason: export.ReasonBirthYear,
+				cond: fmt.Sprintf("%s < 1900 OR %s > coalesce(year(t_return_date), year($today::DATE))", tv, tv)})
 		case t.Name == export.Returnees && c.Name == "case_closed_date":
 			out = append(out,
-				check{c.Name, "t_case_status = 'closed' AND " + r + " IS NULL", export.ReasonClosedDate, false, false},
-				check{c.Name, "t_case_status = 'open' AND " + r + " IS NOT NULL", export.ReasonOpenDate, false, false})
+				check{column: c.Name, cond: "t_case_status = 'closed' AND " + r + " IS NULL", reason: export.ReasonClosedDate},
+				check{column: c.Name, cond: "t_case_status = 'open' AND " + r + " IS NOT NULL", reason: export.ReasonOpenDate})
 			out = append(out, columnChecks(c, r, tv)...)
-			out = append(out, check{c.Name, tv + " < t_return_date", export.ReasonClosedBefore, false, false})
+			out = append(out, check{column: c.Name, cond: tv + " < t_return_date", reason: export.ReasonClosedBefore})
 		case t.Name == export.Returnees && c.Name == "closure_reason":
 			out = append(out,
-				check{c.Name, "t_case_status = 'closed' AND " + r + " IS NULL", export.ReasonClosureReason, false, false},
-				check{c.Name, "t_case_status = 'open' AND " + r + " IS NOT NULL", export.ReasonOpenReason, false, false})
+				check{column: c.Name, cond: "t_case_status = 'closed' AND " + r + " IS NULL", reason: export.ReasonClosureReason},
+				check{column: c.Name, cond: "t_case_status = 'open' AND " + r + " IS NOT NULL", reason: export.ReasonOpenReason})
 			out = append(out, columnChecks(c, r, tv)...)
 		case t.Name != export.Returnees && c.Name == "person_id":
 			// Only a well-formed person_id can name a loaded person, so the
 			// form is checked (for its reason) only when the person is not found.
 			out = append(out,
-				check{c.Name, r + " IS NULL", export.ReasonMissing, false, false},
-				check{c.Name, "NOT regexp_full_match(c.person_id, '[A-Za-z0-9_-]{1,64}')", export.ReasonPersonID, true, false},
-				check{c.Name, "c.p_pk IS NULL", export.ReasonUnknownPerson, true, false},
-				check{c.Name, "NOT c.p_ok", export.ReasonRejectedPerson, true, false})
+				check{column: c.Name, cond: r + " IS NULL", reason: export.ReasonMissing},
+				check{column: c.Name, cond: "NOT regexp_full_match(c.person_id, '[A-Za-z0-9_-]{1,64}')", reason: export.ReasonPersonID, joined: true},
+				check{column: c.Name, cond: "c.p_pk IS NULL", reason: export.ReasonUnknownPerson, joined: true},
+				check{column: c.Name, cond: "NOT c.p_ok", reason: export.ReasonRejectedPerson, joined: true})
 		case t.Name != export.Returnees && c.Type == export.Date:
 			out = append(out, columnChecks(c, r, tv)...)
-			out = append(out, check{c.Name, "c." + c.Name + " < c.p_return_date", export.ReasonBeforeReturn, true, false})
+			out = append(out, check{column: c.Name, cond: "c." + c.Name + " < c.p_return_date", reason: export.ReasonBeforeReturn, joined: true})
 		default:
 			out = append(out, columnChecks(c, r, tv)...)
 		}
