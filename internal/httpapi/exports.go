@@ -87,7 +87,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 	lim := s.cfg.Limits
 	if r.ContentLength > lim.MaxBodyBytes {
 		st.entry.Reason = "too_large"
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than the limit of %s", bytesText(lim.MaxBodyBytes)))
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than the limit of %s", source.SizeText(lim.MaxBodyBytes)))
 		return
 	}
 	if st.body != nil {
@@ -106,7 +106,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request, st *reqSta
 	switch {
 	case errors.As(err, &tooBig):
 		st.entry.Reason = "too_large"
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than the limit of %s", bytesText(lim.MaxBodyBytes)))
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("the upload is larger than the limit of %s", source.SizeText(lim.MaxBodyBytes)))
 		return
 	case errors.Is(err, errReceive):
 		bodyError(w, st, err)
@@ -266,17 +266,4 @@ func countryCode(c string) string {
 		return c
 	}
 	return ""
-}
-
-// bytesText says a size in the largest binary unit that divides it.
-func bytesText(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GiB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MiB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KiB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

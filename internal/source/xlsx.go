@@ -169,7 +169,7 @@ func (b *sheetBudget) add(cols []string, lim Limits) error {
 		return fmt.Errorf("more than %d rows, the limit", lim.MaxRows)
 	}
 	if lim.MaxSheetBytes > 0 && b.bytes > lim.MaxSheetBytes {
-		return fmt.Errorf("the cells read so far take more than the limit of %s in memory", sizeText(lim.MaxSheetBytes))
+		return fmt.Errorf("the cells read so far take more than the limit of %s in memory", SizeText(lim.MaxSheetBytes))
 	}
 	return nil
 }

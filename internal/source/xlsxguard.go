@@ -38,7 +38,7 @@ func checkWorkbook(zr *zip.Reader, name string, lim Limits) error {
 		isSST := lower == "xl/sharedstrings.xml"
 		if !isSheet && !isSST {
 			if f.UncompressedSize64 > maxOtherPart {
-				return fmt.Errorf("%w: %s: %s unpacks to more than the limit of %s for this part", ErrTooLarge, name, path.Base(f.Name), sizeText(maxOtherPart))
+				return fmt.Errorf("%w: %s: %s unpacks to more than the limit of %s for this part", ErrTooLarge, name, path.Base(f.Name), SizeText(maxOtherPart))
 			}
 			continue
 		}
@@ -52,7 +52,7 @@ func checkWorkbook(zr *zip.Reader, name string, lim Limits) error {
 			case isSST && el == "si":
 				strs++
 				if lim.MaxSheetBytes > 0 && strs*sharedStringCost > lim.MaxSheetBytes {
-					return fmt.Errorf("%w: %s holds more than %d different texts, more than the limit of %s in memory allows", ErrTooLarge, name, strs-1, sizeText(lim.MaxSheetBytes))
+					return fmt.Errorf("%w: %s holds more than %d different texts, more than the limit of %s in memory allows", ErrTooLarge, name, strs-1, SizeText(lim.MaxSheetBytes))
 				}
 			}
 			return nil
@@ -64,7 +64,7 @@ func checkWorkbook(zr *zip.Reader, name string, lim Limits) error {
 			return fmt.Errorf("%w: %s: %s is not readable XML", errUnreadable, name, path.Base(f.Name))
 		}
 		if lim.MaxPartBytes > 0 && n > lim.MaxPartBytes {
-			return fmt.Errorf("%w: %s: %s unpacks to more than the limit of %s for one part", ErrTooLarge, name, path.Base(f.Name), sizeText(lim.MaxPartBytes))
+			return fmt.Errorf("%w: %s: %s unpacks to more than the limit of %s for one part", ErrTooLarge, name, path.Base(f.Name), SizeText(lim.MaxPartBytes))
 		}
 	}
 	return nil

@@ -23,11 +23,11 @@ func checkZip(zr *zip.Reader, name string, lim Limits) error {
 	var total uint64
 	for _, f := range zr.File {
 		if lim.MaxPartBytes > 0 && f.UncompressedSize64 > uint64(lim.MaxPartBytes) {
-			return fmt.Errorf("%w: %s: %s unpacks to more than the limit of %s for one part", ErrTooLarge, name, path.Base(f.Name), sizeText(lim.MaxPartBytes))
+			return fmt.Errorf("%w: %s: %s unpacks to more than the limit of %s for one part", ErrTooLarge, name, path.Base(f.Name), SizeText(lim.MaxPartBytes))
 		}
 		total += f.UncompressedSize64
 		if lim.MaxUnpackedBytes > 0 && total > uint64(lim.MaxUnpackedBytes) {
-			return fmt.Errorf("%w: %s unpacks to more than the limit of %s", ErrTooLarge, name, sizeText(lim.MaxUnpackedBytes))
+			return fmt.Errorf("%w: %s unpacks to more than the limit of %s", ErrTooLarge, name, SizeText(lim.MaxUnpackedBytes))
 		}
 	}
 	return nil
@@ -98,7 +98,7 @@ func unzip(src, dir string, lim Limits) error {
 		written += n
 		if err != nil {
 			if errors.Is(err, ErrTooLarge) {
-				return fmt.Errorf("%w: %s unpacks to more than the limit of %s", ErrTooLarge, filepath.Base(src), sizeText(lim.MaxUnpackedBytes))
+				return fmt.Errorf("%w: %s unpacks to more than the limit of %s", ErrTooLarge, filepath.Base(src), SizeText(lim.MaxUnpackedBytes))
 			}
 			return export.Refusef("%s: cannot unpack %s: %v", filepath.Base(src), f.Name, err)
 		}
@@ -138,8 +138,9 @@ func zipRoot(dir string) (string, error) {
 	return dir, nil
 }
 
-// sizeText says a size in the largest binary unit that divides it.
-func sizeText(n int64) string {
+// SizeText says a size in the largest binary unit that divides it
+// ("512 MiB"), for the limits in messages.
+func SizeText(n int64) string {
 	switch {
 	case n >= 1<<30 && n%(1<<30) == 0:
 		return fmt.Sprintf("%d GiB", n>>30)
