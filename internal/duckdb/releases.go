@@ -146,41 +146,34 @@ func (s *Store) NextReleaseSeq(ctx context.Context) (int64, error) {
 
 // RecordRelease records a release as pending, with every cell, in one
 // transaction; folder is where its report is about to be put.
-func (s *Store) RecordRelease(ctx context.Context, r *release.Release, folder string) (err error) {
-	tx, err := s.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
-		}
-	}()
-	if _, err = tx.ExecContext(ctx, `INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.Seq, r.CreatedAt.UTC(), r.Period, r.Window, r.K, strings.Join(r.Countries, ","), strings.Join(r.Snapshots, ","),
-		folder, StatePending, r.Primary, r.Secondary, r.Series); err != nil {
-		return fmt.Errorf("record release %s: %w", r.ID, err)
-	}
-	const batch = 500
-	for start := 0; start < len(r.Cells); start += batch {
-		end := min(start+batch, len(r.Cells))
-		var sb strings.Builder
-		sb.WriteString("INSERT INTO release_cells VALUES ")
-		args := make([]any, 0, (end-start)*12)
-		for i := start; i < end; i++ {
-			c := &r.Cells[i]
-			if i > start {
-				sb.WriteString(", ")
-			}
-			sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, r.ID, c.Indicator, string(c.Kind), c.Period, c.Start.Format(time.DateOnly), c.End.Format(time.DateOnly),
-				c.Country, c.Dimension, c.Category, string(c.Flag), c.Numerator, c.Denominator)
-		}
-		if _, err = tx.ExecContext(ctx, sb.String(), args...); err != nil {
+func (s *Store) RecordRelease(ctx context.Context, r *release.Release, folder string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO releases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.Seq, r.CreatedAt.UTC(), r.Period, r.Window, r.K, strings.Join(r.Countries, ","), strings.Join(r.Snapshots, ","),
+			folder, StatePending, r.Primary, r.Secondary, r.Series); err != nil {
 			return fmt.Errorf("record release %s: %w", r.ID, err)
 		}
-	}
-	return tx.Commit()
+		const batch = 500
+		for start := 0; start < len(r.Cells); start += batch {
+			end := min(start+batch, len(r.Cells))
+			var sb strings.Builder
+			sb.WriteString("INSERT INTO release_cells VALUES ")
+			args := make([]any, 0, (end-start)*12)
+			for i := start; i < end; i++ {
+				c := &r.Cells[i]
+				if i > start {
+					sb.WriteString(", ")
+				}
+				sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, r.ID, c.Indicator, string(c.Kind), c.Period, c.Start.Format(time.DateOnly), c.End.Format(time.DateOnly),
+					c.Country, c.Dimension, c.Category, string(c.Flag), c.Numerator, c.Denominator)
+			}
+			if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+				return fmt.Errorf("record release %s: %w", r.ID, err)
+			}
+		}
+		return nil
+	})
 }
 
 // PublishRelease marks a pending release published: its folder is in place.
@@ -191,30 +184,21 @@ func (s *Store) PublishRelease(ctx context.Context, id string) error {
 
 // DropRelease removes a pending release whose folder never came into
 // place: no one was shown its cells.
-func (s *Store) DropRelease(ctx context.Context, id string) (err error) {
-	tx, err := s.DB.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tx.Rollback()
+func (s *Store) DropRelease(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var state string
+		if err := tx.QueryRowContext(ctx, "SELECT state FROM releases WHERE release_id = ?", id).Scan(&state); err != nil {
+			return err
 		}
-	}()
-	var state string
-	if err = tx.QueryRowContext(ctx, "SELECT state FROM releases WHERE release_id = ?", id).Scan(&state); err != nil {
+		if state != StatePending {
+			return fmt.Errorf("release %s is %s; the ledger is never edited", id, state)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM release_cells WHERE release_id = ?", id); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "DELETE FROM releases WHERE release_id = ?", id)
 		return err
-	}
-	if state != StatePending {
-		return fmt.Errorf("release %s is %s; the ledger is never edited", id, state)
-	}
-	if _, err = tx.ExecContext(ctx, "DELETE FROM release_cells WHERE release_id = ?", id); err != nil {
-		return err
-	}
-	if _, err = tx.ExecContext(ctx, "DELETE FROM releases WHERE release_id = ?", id); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 // Held gives a store already open the Read and Write of a store access

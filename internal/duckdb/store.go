@@ -226,33 +226,41 @@ func firstLine(s string) string {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, stmt := range splitSQL(schemaSQL) {
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("create store schema: %w", err)
+			}
+		}
+		var v string
+		err := tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, "INSERT INTO meta VALUES ('schema_version', ?)", schemaVersion); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case v == "1":
+			if _, err := tx.ExecContext(ctx, "UPDATE meta SET value = ? WHERE key = 'schema_version'", schemaVersion); err != nil {
+				return err
+			}
+		case v != schemaVersion:
+			return fmt.Errorf("store %s has schema version %s; this rrstat reads version %s", s.Path, v, schemaVersion)
+		}
+		return dropOrphans(ctx, tx)
+	})
+}
+
+// inTx runs fn in a transaction: committed if fn succeeds, rolled back
+// otherwise.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	for _, stmt := range splitSQL(schemaSQL) {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("create store schema: %w", err)
-		}
-	}
-	var v string
-	err = tx.QueryRowContext(ctx, "SELECT value FROM meta WHERE key = 'schema_version'").Scan(&v)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		if _, err := tx.ExecContext(ctx, "INSERT INTO meta VALUES ('schema_version', ?)", schemaVersion); err != nil {
-			return err
-		}
-	case err != nil:
-		return err
-	case v == "1":
-		if _, err := tx.ExecContext(ctx, "UPDATE meta SET value = ? WHERE key = 'schema_version'", schemaVersion); err != nil {
-			return err
-		}
-	case v != schemaVersion:
-		return fmt.Errorf("store %s has schema version %s; this rrstat reads version %s", s.Path, v, schemaVersion)
-	}
-	if err := dropOrphans(ctx, tx); err != nil {
+	if err := fn(tx); err != nil {
+		tx.Rollback()
 		return err
 	}
 	return tx.Commit()
