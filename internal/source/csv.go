@@ -73,7 +73,6 @@ type CSVScan struct {
 	forms     []fieldForm
 	checking  bool
 	keyAt     []int    // the fields of the key columns
-	keyOf     []int    // for each field, its place in the key, or -1
 	key       [][]byte // the values of the key fields in the current line
 	prevKey   [][]byte // ... and in the last line with all of them
 	seenKey   bool
@@ -187,12 +186,13 @@ func (sc *CSVScan) checkFields(l []byte, delim byte) (fields int) {
 	}
 	fields = 1
 	for i := range sc.forms {
-		end, ok := sc.forms[i].scan(l, delim)
+		f := &sc.forms[i]
+		end, ok := f.scan(l, delim)
 		if !ok {
 			sc.checkField(i, l[:end], false)
 		}
-		if k := sc.keyOf[i]; k >= 0 {
-			sc.key[k] = l[:end]
+		if f.key >= 0 {
+			sc.key[f.key] = l[:end]
 		}
 		if end == len(l) {
 			break
@@ -240,58 +240,64 @@ func (sc *CSVScan) updateChecking() {
 // in any order of date or type, the persons one after the other). Either
 // way no two lines share the key.
 func (sc *CSVScan) checkKey() {
-	for _, v := range sc.key {
+	key, prev := sc.key, sc.prevKey
+	for _, v := range key {
 		if len(v) == 0 {
 			return // not a key: the rule is on rows that have one
 		}
 	}
-	last := len(sc.key) - 1
-	newGroup := !sc.seenKey
+	last := len(key) - 1
 	if sc.seenKey {
-		for i, v := range sc.key {
-			c := 0
-			if string(v) != string(sc.prevKey[i]) { // most often equal: cheaper
-				c = bytes.Compare(v, sc.prevKey[i])
-			}
-			if c < 0 && (i < last || last == 0) || c == 0 && last == 0 {
-				sc.KeySorted = false
-				sc.updateChecking()
+		// i: the first of the leading columns that changed, else last.
+		i := 0
+		for i < last && string(key[i]) == string(prev[i]) {
+			i++
+		}
+		switch c := bytes.Compare(key[i], prev[i]); {
+		case i < last && c < 0, last == 0 && c <= 0:
+			sc.dropKey()
+			return
+		case i == last && last > 0: // the same group
+			if !sc.addToGroup(key[last]) {
 				return
 			}
-			if c > 0 {
-				newGroup = i < last || last == 0
-				break
-			}
-		}
-	}
-	if last > 0 {
-		if newGroup {
-			sc.group, sc.groupEnds = sc.group[:0], sc.groupEnds[:0]
-		}
-		v := sc.key[last]
-		start := 0
-		for _, end := range sc.groupEnds {
-			if string(sc.group[start:end]) == string(v) {
-				sc.KeySorted = false // repeated in its group
-				sc.updateChecking()
-				return
-			}
-			start = end
-		}
-		if len(sc.groupEnds) == maxKeyGroup {
-			sc.KeySorted = false // too long a group to follow
-			sc.updateChecking()
+			sc.seenKey = true
 			return
 		}
-		sc.group = append(sc.group, v...)
-		sc.groupEnds = append(sc.groupEnds, len(sc.group))
 	}
-	for i, v := range sc.key {
-		if string(v) != string(sc.prevKey[i]) {
-			sc.prevKey[i] = append(sc.prevKey[i][:0], v...)
-		}
+	if last > 0 { // a new group
+		sc.group, sc.groupEnds = sc.group[:0], sc.groupEnds[:0]
+		sc.addToGroup(key[last])
+	}
+	for i, v := range key[:max(last, 1)] { // the last column is followed by the group
+		prev[i] = append(prev[i][:0], v...)
 	}
 	sc.seenKey = true
+}
+
+// addToGroup adds v, the last key column's value, to the current group,
+// or drops the key check if the group has it already or is too long.
+func (sc *CSVScan) addToGroup(v []byte) bool {
+	start := 0
+	for _, end := range sc.groupEnds {
+		if string(sc.group[start:end]) == string(v) {
+			sc.dropKey() // repeated in its group
+			return false
+		}
+		start = end
+	}
+	if len(sc.groupEnds) == maxKeyGroup {
+		sc.dropKey() // too long a group to follow
+		return false
+	}
+	sc.group = append(sc.group, v...)
+	sc.groupEnds = append(sc.groupEnds, len(sc.group))
+	return true
+}
+
+func (sc *CSVScan) dropKey() {
+	sc.KeySorted = false
+	sc.updateChecking()
 }
 
 // maxKeyGroup bounds the lines of a key group the scan follows (a
@@ -526,9 +532,8 @@ func (sc *CSVScan) finish(st *recState) {
 		}
 		sc.KeySorted = sc.keyAt != nil
 		sc.key, sc.prevKey = make([][]byte, len(sc.keyAt)), make([][]byte, len(sc.keyAt))
-		sc.keyOf = make([]int, len(sc.Header))
-		for i := range sc.keyOf {
-			sc.keyOf[i] = slices.Index(sc.keyAt, i)
+		for i := range sc.forms {
+			sc.forms[i].key = slices.Index(sc.keyAt, i)
 		}
 		sc.updateChecking()
 		st.check = sc.checkField

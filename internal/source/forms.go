@@ -50,6 +50,7 @@ func (f Form) SQLType() string {
 // fieldForm is the check of one field of a file: its form and, for a code
 // column, the codes.
 type fieldForm struct {
+	key   int // the field's place in the table's key, or -1
 	form  Form
 	codes [][]string          // a short list, by length
 	set   map[string]struct{} // a long list (countries)
