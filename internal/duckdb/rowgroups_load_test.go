@@ -17,7 +17,7 @@ import (
 // million persons' load with DuckDB's 8 MB pieces). The load gives the
 // reader a 32 MB buffer (csvBufferSize), so that a file of about 40 MB
 // leaves no more part-filled row groups than it has 32 MB pieces: two
-// (with DuckDB's own pieces it leaves four).
+// (with DuckDB's own pieces it leaves three).
 func TestReadFillsRowGroups(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a 40 MB export")
