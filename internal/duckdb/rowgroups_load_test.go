@@ -1,11 +1,10 @@
 package duckdb
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"rrstat/internal/source"
@@ -22,45 +21,22 @@ func TestReadFillsRowGroups(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes a 40 MB export")
 	}
-	dir := t.TempDir()
-	exp := filepath.Join(dir, "export-KZ")
-	if err := os.Mkdir(exp, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	write := func(name string, header string, rows func(w *bufio.Writer)) int64 {
-		f, err := os.Create(filepath.Join(exp, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w := bufio.NewWriterSize(f, 1<<20)
-		w.WriteString(header + "\n")
-		rows(w)
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		st, _ := f.Stat()
-		f.Close()
-		return st.Size()
-	}
 	const persons = 110_000
-	write("returnees.csv", "person_id,household_id,country,region,sex,birth_year,return_date,return_from,household_role,unaccompanied_minor,legal_status,case_status,case_closed_date,closure_reason",
-		func(w *bufio.Writer) {
-			for p := range persons {
-				fmt.Fprintf(w, "KZ-%07d,KZH-%07d,KZ,Almaty,F,1990,2019-01-%02d,SY,head,false,none,open,,\n", p, p, 1+p%28)
-			}
-		})
-	size := write("followups.csv", "person_id,followup_date,economic_score,social_score,psychosocial_score,in_education,employed,has_civil_documents",
-		func(w *bufio.Writer) {
-			for p := range persons {
-				for m := range 8 {
-					fmt.Fprintf(w, "KZ-%07d,%d-%02d-15,0.%03d,0.%03d,0.5,,false,true\n", p, 2020+m/4, 1+3*(m%4), p%1000, m*100)
-				}
-			}
-		})
+	var ret, fu strings.Builder
+	ret.WriteString("person_id,household_id,country,region,sex,birth_year,return_date,return_from,household_role,unaccompanied_minor,legal_status,case_status,case_closed_date,closure_reason\n")
+	fu.WriteString("person_id,followup_date,economic_score,social_score,psychosocial_score,in_education,employed,has_civil_documents\n")
+	for p := range persons {
+		fmt.Fprintf(&ret, "KZ-%07d,KZH-%07d,KZ,Almaty,F,1990,2019-01-%02d,SY,head,false,none,open,,\n", p, p, 1+p%28)
+		for m := range 8 {
+			fmt.Fprintf(&fu, "KZ-%07d,%d-%02d-15,0.%03d,0.%03d,0.5,,false,true\n", p, 2020+m/4, 1+3*(m%4), p%1000, m*100)
+		}
+	}
+	size := int64(fu.Len())
 	if size < 36<<20 {
 		t.Fatalf("followups.csv is %d bytes; the test needs more than 36 MB", size)
 	}
-	s, err := Open(context.Background(), filepath.Join(dir, "store.duckdb"), Options{})
+	exp := writeFiles(t, map[string]string{"returnees.csv": ret.String(), "followups.csv": fu.String()})
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "store.duckdb"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
