@@ -8,10 +8,11 @@ import "embed"
 
 // FS holds the *.yaml layouts of this folder: quarterly.yaml (the default
 // report) and donor-summary.yaml (a one-page donor summary), the labels of
-// each language (labels/en.yaml, ru.yaml, uz.yaml: see internal/labels)
-// and targets-example.csv.
+// each language (labels/en.yaml, ru.yaml, uz.yaml: see internal/labels).
+// targets-example.csv, the example of a --targets file, is not embedded:
+// --targets reads the user's own file.
 //
-//go:embed *.yaml labels/*.yaml targets-example.csv
+//go:embed *.yaml labels/*.yaml
 var FS embed.FS
 
 // Default is the name of the layout a report uses unless told otherwise.
